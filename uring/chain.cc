@@ -20,6 +20,7 @@ const char* OpTypeName(OpType type) {
     case OpType::kRenameAt: return "renameat";
     case OpType::kUnlinkAt: return "unlinkat";
     case OpType::kMkdirAt: return "mkdirat";
+    case OpType::kNop: return "nop";
   }
   return "unknown";
 }
@@ -117,6 +118,11 @@ Chain& Chain::MkdirAt(std::string path, uint32_t mode) {
   Op& op = Add(OpType::kMkdirAt, FileId{});
   op.path = std::move(path);
   op.mode = mode;
+  return *this;
+}
+
+Chain& Chain::Nop() {
+  Add(OpType::kNop, FileId{});
   return *this;
 }
 

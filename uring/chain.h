@@ -31,6 +31,7 @@ enum class OpType : uint8_t {
   kRenameAt,
   kUnlinkAt,
   kMkdirAt,
+  kNop,  // does nothing; completes with 0 (tests, and wrappers that must complete a chain)
 };
 
 const char* OpTypeName(OpType type);
@@ -75,6 +76,7 @@ class Chain {
   Chain& RenameAt(std::string old_path, std::string new_path);
   Chain& UnlinkAt(std::string path, int flags = 0);
   Chain& MkdirAt(std::string path, uint32_t mode = 0755);
+  Chain& Nop();
   // Makes the directory entries of `dir_path` durable: open it read-only into `scratch`, fsync,
   // close. Three ops; `scratch` must be a reserved slot that is not open.
   Chain& FsyncDir(FileId scratch, std::string dir_path);

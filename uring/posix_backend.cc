@@ -101,7 +101,8 @@ void PosixBackend::Execute(PendingChain& p) {
 int32_t PosixBackend::ExecuteOp(const Op& op) {
   const int fd = op.file.valid() ? files_.FdOf(op.file) : -1;
   const bool needs_fd = op.type != OpType::kOpenAt && op.type != OpType::kRenameAt &&
-                        op.type != OpType::kUnlinkAt && op.type != OpType::kMkdirAt;
+                        op.type != OpType::kUnlinkAt && op.type != OpType::kMkdirAt &&
+                        op.type != OpType::kNop;
   if (needs_fd && fd < 0) return -EBADF;
   switch (op.type) {
     case OpType::kOpenAt: {
@@ -139,6 +140,8 @@ int32_t PosixBackend::ExecuteOp(const Op& op) {
       return RetryEintr([&] { return ::unlinkat(AT_FDCWD, op.path.c_str(), op.flags); });
     case OpType::kMkdirAt:
       return RetryEintr([&] { return ::mkdirat(AT_FDCWD, op.path.c_str(), op.mode); });
+    case OpType::kNop:
+      return 0;
   }
   return -EINVAL;
 }

@@ -236,6 +236,9 @@ void UringBackend::Prep(io_uring_sqe* sqe, const Op& op) {
     case OpType::kMkdirAt:
       io_uring_prep_mkdirat(sqe, AT_FDCWD, op.path.c_str(), op.mode);
       return;
+    case OpType::kNop:
+      io_uring_prep_nop(sqe);
+      return;
   }
   sqe->flags |= IOSQE_FIXED_FILE;
 }
