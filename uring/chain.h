@@ -49,8 +49,9 @@ struct Op {
   uint64_t len = 0;     // bytes to read or write; fallocate length
   uint64_t offset = 0;  // file offset of read/write/fallocate
   int buf_index = -1;   // registered-buffer index (READ_FIXED/WRITE_FIXED); -1 for plain
-  // A read that reaches end of file returns fewer bytes; by default that is an error (a short
-  // read or write breaks an io_uring link). Set for reads that may legitimately end early.
+  // A read that reaches end of file returns fewer bytes; by default that is an error. Set for
+  // reads that may legitimately end early. io_uring breaks a link on any short read, so such a
+  // read must be the last op of a linked chain (or sit in an unlinked one).
   bool allow_short = false;
   // OpenAt only: the file also gets an ordinary descriptor (IoBackend::NativeFd) so it can be
   // mmap'd. On io_uring such an open cannot feed later ops of its own chain, so it must be the
@@ -67,6 +68,7 @@ class Chain {
   Chain& OpenAt(FileId file, std::string path, int flags, uint32_t mode = 0644);
   Chain& OpenAtNative(FileId file, std::string path, int flags, uint32_t mode = 0644);
   Chain& Read(FileId file, void* buf, uint64_t len, uint64_t offset, int buf_index = -1);
+  // A read that may return fewer bytes at end of file: last op of a linked chain only.
   Chain& ReadUpTo(FileId file, void* buf, uint64_t len, uint64_t offset, int buf_index = -1);
   Chain& Write(FileId file, const void* buf, uint64_t len, uint64_t offset, int buf_index = -1);
   Chain& Fsync(FileId file);

@@ -27,7 +27,7 @@ FaultInjectingBackend::FaultFn FaultInjectingBackend::FailEvery(OpType type, int
 
 Ticket FaultInjectingBackend::Submit(Chain chain, Callback done, bool caller_waits) {
   const size_t n = chain.size();
-  RINGKV_CHECK(n > 0);
+  CheckChain(chain);
   std::vector<int32_t> injected(n, 0);
   {
     absl::MutexLock lock(&mu_);

@@ -51,6 +51,18 @@ absl::StatusOr<int> IoBackend::NativeFd(FileId id) const {
   return fd;
 }
 
+void IoBackend::CheckChain(const Chain& chain) {
+  RINGKV_CHECK(!chain.empty());
+  if (!chain.linked()) return;
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    const Op& op = chain.ops()[i];
+    // io_uring breaks the link after a short read; a native open's descriptor is registered
+    // only after it completes, too late for the ops linked behind it.
+    RINGKV_CHECK(!op.allow_short);
+    RINGKV_CHECK(!(op.type == OpType::kOpenAt && op.native_fd));
+  }
+}
+
 void IoBackend::DescribeCompletion(PendingChain& p) const {
   const std::vector<Op>& ops = p.chain.ops();
   RINGKV_DCHECK(p.completion.results.size() == ops.size());

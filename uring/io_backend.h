@@ -131,6 +131,9 @@ class IoBackend {
   virtual const FileTable& files() const = 0;
 
  protected:
+  // Checks the rules every backend enforces on a chain (see Submit).
+  static void CheckChain(const Chain& chain);
+
   // Fills completion.status from the results (first failure in op order).
   void DescribeCompletion(PendingChain& p) const;
 };

@@ -41,7 +41,7 @@ PosixBackend::~PosixBackend() {
 }
 
 Ticket PosixBackend::Submit(Chain chain, Callback done, bool caller_waits) {
-  RINGKV_CHECK(!chain.empty());
+  CheckChain(chain);
   auto p = std::make_shared<PendingChain>();
   p->completion.results.assign(chain.size(), -ECANCELED);
   p->chain = std::move(chain);

@@ -245,13 +245,8 @@ void UringBackend::Prep(io_uring_sqe* sqe, const Op& op) {
 
 Ticket UringBackend::Submit(Chain chain, Callback done, bool caller_waits) {
   const size_t n = chain.size();
-  RINGKV_CHECK(n > 0);
+  CheckChain(chain);
   RINGKV_CHECK(n <= options_.queue_depth);
-  for (size_t i = 0; i + 1 < n; ++i) {
-    // A native open's descriptor is registered only after it completes, too late for the ops
-    // linked behind it.
-    RINGKV_CHECK(!(chain.ops()[i].type == OpType::kOpenAt && chain.ops()[i].native_fd));
-  }
   auto p = std::make_shared<PendingChain>();
   p->completion.results.assign(n, -ECANCELED);
   p->chain = std::move(chain);

@@ -1,0 +1,54 @@
+// The `ringkv` command: dispatches to a subcommand; flags are parsed by abseil.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "tools/command.h"
+
+namespace ringkv::tools {
+
+extern const Command kDemoCommand;
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command> commands = {kDemoCommand};
+  return commands;
+}
+
+int Fail(const char* command, const std::string& message) {
+  std::fprintf(stderr, "ringkv %s: %s\n", command, message.c_str());
+  return 1;
+}
+
+namespace {
+
+void PrintHelp() {
+  std::printf("usage: ringkv COMMAND [flags] [args]\n\ncommands:\n");
+  for (const Command& c : AllCommands()) std::printf("  %-12s %s\n", c.name, c.summary);
+  std::printf("\n`ringkv COMMAND --help` shows a command's usage and flags.\n");
+}
+
+}  // namespace
+}  // namespace ringkv::tools
+
+int main(int argc, char** argv) {
+  using ringkv::tools::AllCommands;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+    ringkv::tools::PrintHelp();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  for (const ringkv::tools::Command& c : AllCommands()) {
+    if (name != c.name) continue;
+    absl::SetProgramUsageMessage(c.usage);
+    // Parse the flags after the subcommand; positional arguments come back.
+    std::vector<char*> rest(argv + 1, argv + argc);
+    std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+    std::vector<std::string> args(positional.begin() + 1, positional.end());
+    return c.run(args);
+  }
+  std::fprintf(stderr, "ringkv: unknown command '%s' (see ringkv --help)\n", name.c_str());
+  return 2;
+}
