@@ -8,6 +8,9 @@
 ABSL_FLAG(std::string, io, "auto",
           "I/O backend: auto (io_uring, else plain syscalls), uring, or posix");
 ABSL_FLAG(bool, sqpoll, false, "io_uring: poll the submission queue from a kernel thread");
+ABSL_FLAG(int, sqpoll_cpu, -1,
+          "io_uring: pin the SQPOLL thread to this CPU (-1: unpinned); keep it off the CPU that "
+          "takes the disk's interrupts");
 
 namespace ringkv::tools {
 
@@ -23,6 +26,7 @@ absl::StatusOr<io::IoOptions> IoOptionsFromFlags() {
         absl::StrCat("--io=", kind, " is not a backend; use auto, uring or posix"));
   }
   options.sqpoll = absl::GetFlag(FLAGS_sqpoll);
+  options.sqpoll_cpu = absl::GetFlag(FLAGS_sqpoll_cpu);
   return options;
 }
 

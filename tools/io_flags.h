@@ -12,6 +12,7 @@
 
 ABSL_DECLARE_FLAG(std::string, io);
 ABSL_DECLARE_FLAG(bool, sqpoll);
+ABSL_DECLARE_FLAG(int, sqpoll_cpu);
 
 namespace ringkv::tools {
 

@@ -72,6 +72,10 @@ absl::Status UringBackend::Init() {
   if (options_.sqpoll) {
     params.flags |= IORING_SETUP_SQPOLL;
     params.sq_thread_idle = options_.sqpoll_idle_ms;
+    if (options_.sqpoll_cpu >= 0) {
+      params.flags |= IORING_SETUP_SQ_AFF;
+      params.sq_thread_cpu = static_cast<uint32_t>(options_.sqpoll_cpu);
+    }
   }
   // SINGLE_ISSUER and DEFER_TASKRUN (and COOP_TASKRUN) make the submitting task post its own
   // completions, which is only sound when that task is the one reaping. With many threads
@@ -93,6 +97,7 @@ absl::Status UringBackend::Init() {
     retry.flags = wanted & ~optional_flags;
     retry.cq_entries = params.cq_entries;
     retry.sq_thread_idle = params.sq_thread_idle;
+    retry.sq_thread_cpu = params.sq_thread_cpu;
     r = io_uring_queue_init_params(options_.queue_depth, &ring_, &retry);
     params = retry;
     dropped.push_back("SUBMIT_ALL/SINGLE_ISSUER/DEFER_TASKRUN unsupported");
@@ -124,8 +129,12 @@ absl::Status UringBackend::Init() {
 
   std::vector<std::string> parts;
   parts.push_back(absl::StrCat("queue depth ", params.sq_entries, "/", params.cq_entries));
-  parts.push_back(features_.sqpoll ? absl::StrCat("SQPOLL idle ", options_.sqpoll_idle_ms, " ms")
-                                   : "SQPOLL off");
+  parts.push_back(features_.sqpoll
+                     ? absl::StrCat("SQPOLL idle ", options_.sqpoll_idle_ms, " ms",
+                                    options_.sqpoll_cpu >= 0
+                                        ? absl::StrCat(" on CPU ", options_.sqpoll_cpu)
+                                        : "")
+                     : "SQPOLL off");
   if (params.flags & IORING_SETUP_SINGLE_ISSUER) parts.push_back("single issuer");
   parts.push_back(features_.registered_buffers ? "registered buffers" : "plain buffers");
   parts.push_back("direct descriptors");
