@@ -1,0 +1,216 @@
+#include "engine/memtable.h"
+
+#include <cstring>
+#include <new>
+
+#include "engine/coding.h"
+#include "uring/check.h"
+
+namespace ringkv {
+namespace {
+
+// An entry in the arena: varint key length, key, fixed64 tag (seq << 8 | type), varint value
+// length, value.
+struct DecodedEntry {
+  std::string_view key;
+  uint64_t tag;
+  std::string_view value;
+};
+
+DecodedEntry Decode(const char* p) {
+  uint32_t klen = 0;
+  p = DecodeVarint32(p, p + 5, &klen);
+  DecodedEntry e;
+  e.key = std::string_view(p, klen);
+  p += klen;
+  e.tag = DecodeFixed64(p);
+  p += 8;
+  uint32_t vlen = 0;
+  p = DecodeVarint32(p, p + 5, &vlen);
+  e.value = std::string_view(p, vlen);
+  return e;
+}
+
+// Internal order: key ascending, then sequence descending (newest first).
+int Compare(std::string_view a_key, uint64_t a_seq, std::string_view b_key, uint64_t b_seq) {
+  const int c = a_key.compare(b_key);
+  if (c != 0) return c;
+  if (a_seq > b_seq) return -1;
+  if (a_seq < b_seq) return 1;
+  return 0;
+}
+
+}  // namespace
+
+struct MemTable::Node {
+  const char* entry;
+  std::atomic<Node*> next[1];  // really `height` of them
+
+  Node* Next(int level) const { return next[level].load(std::memory_order_acquire); }
+  void SetNext(int level, Node* n) { next[level].store(n, std::memory_order_release); }
+  DecodedEntry Get() const { return Decode(entry); }
+};
+
+MemTable::MemTable() : head_(NewNode(nullptr, kMaxHeight)) {
+  for (int i = 0; i < kMaxHeight; ++i) head_->SetNext(i, nullptr);
+}
+
+MemTable::Node* MemTable::NewNode(const char* entry, int height) {
+  char* mem = arena_.Allocate(sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1));
+  Node* n = new (mem) Node;
+  n->entry = entry;
+  for (int i = 1; i < height; ++i) new (&n->next[i]) std::atomic<Node*>(nullptr);
+  return n;
+}
+
+int MemTable::RandomHeight() {
+  // Each level is 1/4 as populated as the one below.
+  int height = 1;
+  for (;;) {
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    if (height >= kMaxHeight || (rng_ & 3) != 0) break;
+    ++height;
+  }
+  return height;
+}
+
+MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view key, uint64_t seq,
+                                             Node** prev) const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  for (;;) {
+    Node* next = x->Next(level);
+    bool after = false;
+    if (next != nullptr) {
+      const DecodedEntry e = next->Get();
+      after = Compare(e.key, e.tag >> 8, key, seq) < 0;
+    }
+    if (after) {
+      x = next;
+    } else {
+      if (prev != nullptr) prev[level] = x;
+      if (level == 0) return next;
+      --level;
+    }
+  }
+}
+
+MemTable::Node* MemTable::FindLessThan(const char* entry) const {
+  const DecodedEntry target = Decode(entry);
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  for (;;) {
+    Node* next = x->Next(level);
+    bool before = false;
+    if (next != nullptr) {
+      const DecodedEntry e = next->Get();
+      before = Compare(e.key, e.tag >> 8, target.key, target.tag >> 8) < 0;
+    }
+    if (before) {
+      x = next;
+    } else if (level == 0) {
+      return x;
+    } else {
+      --level;
+    }
+  }
+}
+
+MemTable::Node* MemTable::FindLast() const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  for (;;) {
+    Node* next = x->Next(level);
+    if (next != nullptr) {
+      x = next;
+    } else if (level == 0) {
+      return x;
+    } else {
+      --level;
+    }
+  }
+}
+
+void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value) {
+  RINGKV_DCHECK(seq < (1ull << 56));
+  const size_t klen = key.size();
+  const size_t vlen = value.size();
+  const size_t bytes = VarintLength(klen) + klen + 8 + VarintLength(vlen) + vlen;
+  char* buf = arena_.Allocate(bytes);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(klen));
+  std::memcpy(p, key.data(), klen);
+  p += klen;
+  EncodeFixed64(p, (seq << 8) | static_cast<uint8_t>(type));
+  p += 8;
+  p = EncodeVarint32(p, static_cast<uint32_t>(vlen));
+  std::memcpy(p, value.data(), vlen);
+
+  Node* prev[kMaxHeight];
+  Node* x = FindGreaterOrEqual(key, seq, prev);
+  // Sequences are unique, so the same (key, seq) is never inserted twice.
+  RINGKV_DCHECK(x == nullptr || x->Get().tag >> 8 != seq || x->Get().key != key);
+  (void)x;
+  const int height = RandomHeight();
+  const int max_height = max_height_.load(std::memory_order_relaxed);
+  if (height > max_height) {
+    for (int i = max_height; i < height; ++i) prev[i] = head_;
+    // Readers that see the new height before the node find head_->next == nullptr there and
+    // drop a level: harmless.
+    max_height_.store(height, std::memory_order_relaxed);
+  }
+  Node* n = NewNode(buf, height);
+  for (int i = 0; i < height; ++i) {
+    // Link the node's own pointer first; publishing it at prev[i] makes it reachable.
+    n->next[i].store(prev[i]->Next(i), std::memory_order_relaxed);
+    prev[i]->SetNext(i, n);
+  }
+  entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+MemTable::Lookup MemTable::Get(std::string_view key, uint64_t snapshot_seq,
+                               std::string* value) const {
+  Node* x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
+  if (x == nullptr) return Lookup::kAbsent;
+  const DecodedEntry e = x->Get();
+  if (e.key != key) return Lookup::kAbsent;
+  if (static_cast<EntryType>(e.tag & 0xff) == EntryType::kDelete) return Lookup::kDeleted;
+  value->assign(e.value.data(), e.value.size());
+  return Lookup::kFound;
+}
+
+void MemTable::Iterator::SeekToFirst() { node_ = table_->head_->Next(0); }
+
+void MemTable::Iterator::SeekToLast() {
+  Node* last = table_->FindLast();
+  node_ = last == table_->head_ ? nullptr : last;
+}
+
+void MemTable::Iterator::Seek(std::string_view key, uint64_t seq) {
+  node_ = table_->FindGreaterOrEqual(key, seq, nullptr);
+}
+
+void MemTable::Iterator::Next() {
+  RINGKV_DCHECK(Valid());
+  node_ = static_cast<const Node*>(node_)->Next(0);
+}
+
+void MemTable::Iterator::Prev() {
+  RINGKV_DCHECK(Valid());
+  Node* before = table_->FindLessThan(static_cast<const Node*>(node_)->entry);
+  node_ = before == table_->head_ ? nullptr : before;
+}
+
+std::string_view MemTable::Iterator::key() const {
+  return static_cast<const Node*>(node_)->Get().key;
+}
+uint64_t MemTable::Iterator::seq() const { return static_cast<const Node*>(node_)->Get().tag >> 8; }
+EntryType MemTable::Iterator::type() const {
+  return static_cast<EntryType>(static_cast<const Node*>(node_)->Get().tag & 0xff);
+}
+std::string_view MemTable::Iterator::value() const {
+  return static_cast<const Node*>(node_)->Get().value;
+}
+
+}  // namespace ringkv
