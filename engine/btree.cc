@@ -1,0 +1,219 @@
+#include "engine/btree.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace ringkv {
+namespace {
+
+// Trees deeper than this are corrupt (a cycle): 4 KiB pages reach billions of keys by 6 levels.
+constexpr size_t kMaxDepth = 32;
+
+// Index of the first entry of a leaf whose key is >= target; or, for an internal node, the
+// child to follow (number of separators <= target).
+absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
+                                std::string_view target, std::string* scratch) {
+  const bool leaf = node.kind() == TreePageKind::kLeaf;
+  uint32_t lo = 0;
+  uint32_t hi = leaf ? node.count() : node.count() - 1;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    absl::StatusOr<RawEntry> e = node.Entry(mid);
+    if (!e.ok()) return e.status();
+    absl::StatusOr<std::string_view> k = EntryKey(pages, *e, scratch);
+    if (!k.ok()) return k.status();
+    // Leaf: lower_bound (k < target goes right). Internal: upper_bound (k <= target).
+    const int c = k->compare(target);
+    if (leaf ? c < 0 : c <= 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
+                              std::string* value) {
+  std::string scratch;
+  uint64_t page = root;
+  for (size_t depth = 0; page != kNoPage; ++depth) {
+    if (depth > kMaxDepth) return absl::DataLossError("B+tree deeper than 32 levels (a cycle?)");
+    absl::StatusOr<PageRef> ref = pages.Read(page);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+    if (!node.ok()) return node.status();
+    absl::StatusOr<uint32_t> i = Search(pages, *node, key, &scratch);
+    if (!i.ok()) return i.status();
+    if (node->kind() == TreePageKind::kInternal) {
+      page = node->child(*i);
+      continue;
+    }
+    if (*i == node->count()) return false;
+    absl::StatusOr<RawEntry> e = node->Entry(*i);
+    if (!e.ok()) return e.status();
+    absl::StatusOr<std::string_view> k = EntryKey(pages, *e, &scratch);
+    if (!k.ok()) return k.status();
+    if (*k != key) return false;
+    absl::StatusOr<std::string_view> v = EntryValue(pages, *e, &scratch);
+    if (!v.ok()) return v.status();
+    value->assign(v->data(), v->size());
+    return true;
+  }
+  return false;
+}
+
+bool BTreeIterator::Fail(absl::Status s) {
+  status_ = std::move(s);
+  valid_ = false;
+  stack_.clear();
+  return false;
+}
+
+absl::StatusOr<NodeView> BTreeIterator::Load(uint64_t page, PageRef* ref) {
+  if (stack_.size() > kMaxDepth) return absl::DataLossError("B+tree deeper than 32 levels");
+  absl::StatusOr<PageRef> r = pages_->Read(page);
+  if (!r.ok()) return r.status();
+  *ref = std::move(*r);
+  return NodeView::Parse(*ref);
+}
+
+bool BTreeIterator::DescendEdge(uint64_t page, Edge edge) {
+  for (;;) {
+    Level level;
+    absl::StatusOr<NodeView> node = Load(page, &level.page);
+    if (!node.ok()) return Fail(node.status());
+    level.node = *node;
+    const uint32_t n = node->count();
+    if (node->kind() == TreePageKind::kLeaf) {
+      level.index = edge == Edge::kFirst ? 0 : (n == 0 ? 0 : n - 1);
+      stack_.push_back(std::move(level));
+      return true;
+    }
+    level.index = edge == Edge::kFirst ? 0 : n - 1;
+    page = node->child(level.index);
+    stack_.push_back(std::move(level));
+  }
+}
+
+void BTreeIterator::Settle(bool forward) {
+  // Move off exhausted nodes (an empty leaf or an index past the end) in `forward` direction.
+  while (!stack_.empty()) {
+    Level& leaf = stack_.back();
+    if (leaf.node.kind() == TreePageKind::kLeaf && leaf.index < leaf.node.count()) {
+      absl::StatusOr<RawEntry> e = leaf.node.Entry(leaf.index);
+      if (!e.ok()) {
+        Fail(e.status());
+        return;
+      }
+      entry_ = *e;
+      absl::StatusOr<std::string_view> k = EntryKey(*pages_, entry_, &key_scratch_);
+      if (!k.ok()) {
+        Fail(k.status());
+        return;
+      }
+      key_ = *k;
+      valid_ = true;
+      return;
+    }
+    // Climb to the nearest ancestor with a sibling in that direction, then descend its edge.
+    stack_.pop_back();
+    while (!stack_.empty()) {
+      Level& up = stack_.back();
+      if (forward && up.index + 1 < up.node.count()) {
+        ++up.index;
+        break;
+      }
+      if (!forward && up.index > 0) {
+        --up.index;
+        break;
+      }
+      stack_.pop_back();
+    }
+    if (stack_.empty()) break;
+    const Level& up = stack_.back();
+    if (!DescendEdge(up.node.child(up.index), forward ? Edge::kFirst : Edge::kLast)) return;
+    // A leaf with no entries while going backwards: index 0 is not < count, so loop on.
+  }
+  valid_ = false;
+}
+
+void BTreeIterator::SeekToFirst() {
+  stack_.clear();
+  status_ = absl::OkStatus();
+  valid_ = false;
+  if (root_ == kNoPage) return;
+  if (DescendEdge(root_, Edge::kFirst)) Settle(true);
+}
+
+void BTreeIterator::SeekToLast() {
+  stack_.clear();
+  status_ = absl::OkStatus();
+  valid_ = false;
+  if (root_ == kNoPage) return;
+  if (DescendEdge(root_, Edge::kLast)) Settle(false);
+}
+
+void BTreeIterator::Seek(std::string_view target) {
+  stack_.clear();
+  status_ = absl::OkStatus();
+  valid_ = false;
+  std::string scratch;
+  for (uint64_t page = root_; page != kNoPage;) {
+    Level level;
+    absl::StatusOr<NodeView> node = Load(page, &level.page);
+    if (!node.ok()) {
+      Fail(node.status());
+      return;
+    }
+    level.node = *node;
+    absl::StatusOr<uint32_t> i = Search(*pages_, *node, target, &scratch);
+    if (!i.ok()) {
+      Fail(i.status());
+      return;
+    }
+    level.index = *i;
+    const bool leaf = node->kind() == TreePageKind::kLeaf;
+    stack_.push_back(std::move(level));
+    if (leaf) break;
+    page = node->child(*i);
+  }
+  Settle(true);
+}
+
+void BTreeIterator::SeekForPrev(std::string_view target) {
+  Seek(target);
+  if (!status_.ok()) return;
+  if (!valid_) {
+    SeekToLast();
+    return;
+  }
+  if (key_ != target) Prev();
+}
+
+void BTreeIterator::Next() {
+  if (!valid_) return;
+  ++stack_.back().index;
+  Settle(true);
+}
+
+void BTreeIterator::Prev() {
+  if (!valid_) return;
+  Level& leaf = stack_.back();
+  if (leaf.index > 0) {
+    --leaf.index;
+    Settle(false);
+    return;
+  }
+  // Index 0: make it "exhausted backwards" by pointing past the end, then climb.
+  leaf.index = leaf.node.count();
+  Settle(false);
+}
+
+absl::StatusOr<std::string_view> BTreeIterator::value() {
+  if (!valid_) return absl::FailedPreconditionError("iterator is not positioned on an entry");
+  return EntryValue(*pages_, entry_, &value_scratch_);
+}
+
+}  // namespace ringkv

@@ -1,0 +1,68 @@
+// Read side of the copy-on-write B+tree of one published version: point lookups and an ordered
+// iterator. The version's pages never change, so readers need no locks, only the pin that keeps
+// the version's pages from being reused (held by whoever supplies the TreePageReader).
+#ifndef RINGKV_ENGINE_BTREE_H_
+#define RINGKV_ENGINE_BTREE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/btree_node.h"
+#include "engine/tree_pages.h"
+
+namespace ringkv {
+
+// True and the value if `key` is in the tree rooted at `root` (kNoPage: empty tree).
+absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
+                              std::string* value);
+
+class BTreeIterator {
+ public:
+  BTreeIterator(TreePageReader* pages, uint64_t root) : pages_(pages), root_(root) {}
+
+  // Not valid when positioned past either end or after an error (see status()).
+  bool Valid() const { return valid_; }
+  const absl::Status& status() const { return status_; }
+  void SeekToFirst();
+  void SeekToLast();
+  void Seek(std::string_view target);  // first key >= target
+  void SeekForPrev(std::string_view target);  // last key <= target
+  void Next();
+  void Prev();
+  std::string_view key() const { return key_; }
+  // Reads an overflow value on first use.
+  absl::StatusOr<std::string_view> value();
+
+ private:
+  struct Level {
+    PageRef page;
+    NodeView node;
+    uint32_t index = 0;
+  };
+  enum class Edge { kFirst, kLast };
+
+  // Pushes the path from `page` down to a leaf, at its first or last entry.
+  bool DescendEdge(uint64_t page, Edge edge);
+  // Loads the current leaf entry's key; skips empty leaves in `forward` direction.
+  void Settle(bool forward);
+  bool Fail(absl::Status s);
+  absl::StatusOr<NodeView> Load(uint64_t page, PageRef* ref);
+
+  TreePageReader* pages_;
+  uint64_t root_;
+  std::vector<Level> stack_;
+  bool valid_ = false;
+  absl::Status status_;
+  RawEntry entry_;
+  std::string_view key_;
+  std::string key_scratch_;
+  std::string value_scratch_;
+};
+
+}  // namespace ringkv
+
+#endif  // RINGKV_ENGINE_BTREE_H_

@@ -1,0 +1,115 @@
+// Encoding and decoding of B+tree node payloads (docs/format.md, "B+tree nodes"): leaves of
+// key/value entries, internal nodes of children and separators, overflow chains for big keys
+// and values. Decoding checks every offset, so a corrupt page is an error, never a crash.
+#ifndef RINGKV_ENGINE_BTREE_NODE_H_
+#define RINGKV_ENGINE_BTREE_NODE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include <vector>
+
+#include "engine/size_limits.h"
+#include "engine/tree_pages.h"
+
+namespace ringkv {
+
+inline constexpr size_t kNodeHeaderBytes = 8;  // kind u8, reserved u8, count u16, reserved u32
+inline constexpr size_t kOverflowHeaderBytes = 16;  // kind u8, 3 reserved, bytes u32, next u64
+inline constexpr uint8_t kKeyOverflow = 1;
+inline constexpr uint8_t kValueOverflow = 2;
+// The longest chain a valid entry can need (a maximal value).
+inline constexpr size_t kMaxChainBytes = kMaxValueBytes;
+
+// Keys longer than this (and values longer than MaxInlineValue) go to overflow chains, so a
+// leaf always holds several entries and an internal node several children.
+inline size_t MaxInlineKey(size_t payload_size) { return payload_size / 8; }
+inline size_t MaxInlineValue(size_t payload_size) { return payload_size / 4; }
+
+// One decoded entry of a node. `key`/`value` are inline bytes, or (with the overflow flag) the
+// 8-byte page id of the chain that holds them.
+struct RawEntry {
+  uint8_t flags = 0;
+  uint32_t key_len = 0;
+  uint32_t value_len = 0;
+  std::string_view key;
+  std::string_view value;
+  std::string_view bytes;  // the whole encoded entry, for copying unchanged into a new leaf
+  bool key_overflow() const { return flags & kKeyOverflow; }
+  bool value_overflow() const { return flags & kValueOverflow; }
+  uint64_t key_page() const;
+  uint64_t value_page() const;
+};
+
+// A read-only view of one node's payload.
+class NodeView {
+ public:
+  // A leaf or internal node; DataLoss naming the page if its kind, header or offset table is bad.
+  static absl::StatusOr<NodeView> Parse(const PageRef& page);
+
+  TreePageKind kind() const { return kind_; }
+  // Leaf: entries. Internal: children (separators = children - 1).
+  uint32_t count() const { return count_; }
+  uint64_t child(uint32_t i) const;
+  // Leaf entry i, or internal separator i (between child i and i+1).
+  absl::StatusOr<RawEntry> Entry(uint32_t i) const;
+  uint64_t page_id() const { return page_id_; }
+
+ private:
+  uint64_t page_id_ = kNoPage;
+  TreePageKind kind_ = TreePageKind::kLeaf;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  uint32_t count_ = 0;
+  size_t offsets_at_ = 0;
+};
+
+// Reads a whole overflow chain starting at `first` into `out` (expected `len` bytes).
+absl::Status ReadOverflow(TreePageReader& reader, uint64_t first, uint32_t len, std::string* out);
+// Page ids of a chain, for freeing it.
+absl::Status CollectOverflowPages(TreePageReader& reader, uint64_t first,
+                                  std::vector<uint64_t>* pages);
+// Writes `bytes` as a new overflow chain; returns its first page.
+absl::StatusOr<uint64_t> WriteOverflow(TreePageWriter& writer, std::string_view bytes);
+
+// The full key of `e` (inline, or read from its overflow chain into `scratch`).
+absl::StatusOr<std::string_view> EntryKey(TreePageReader& reader, const RawEntry& e,
+                                          std::string* scratch);
+absl::StatusOr<std::string_view> EntryValue(TreePageReader& reader, const RawEntry& e,
+                                            std::string* scratch);
+
+// Appends the encoding of an entry; key/value already replaced by 8-byte page ids where the
+// matching overflow flag is set.
+void EncodeEntry(std::string* out, uint8_t flags, uint32_t key_len, uint32_t value_len,
+                 std::string_view key_part, std::string_view value_part, bool with_value);
+
+// Builds one node payload from encoded entries (leaf) or separators + children (internal).
+class NodeBuilder {
+ public:
+  NodeBuilder(TreePageKind kind, size_t payload_size);
+  // Would an entry of `encoded_bytes` still fit (with, for internal nodes, one more child)?
+  bool Fits(size_t encoded_bytes) const;
+  bool empty() const { return entries_ == 0 && children_.empty(); }
+  void AddEntry(std::string_view encoded);
+  void AddChild(uint64_t page) { children_.push_back(page); }
+  uint32_t entries() const { return entries_; }
+  size_t used_bytes() const;
+  // The payload, zero-padded to payload_size.
+  std::string Finish() const;
+  void Reset();
+
+ private:
+  TreePageKind kind_;
+  size_t payload_size_;
+  std::string entry_bytes_;
+  std::vector<uint16_t> offsets_;  // relative to the start of entry_bytes_ until Finish
+  std::vector<uint64_t> children_;
+  uint32_t entries_ = 0;
+};
+
+}  // namespace ringkv
+
+#endif  // RINGKV_ENGINE_BTREE_NODE_H_

@@ -1,0 +1,272 @@
+// The copy-on-write B+tree against a std::map model, over an in-memory page store: lookups,
+// iteration both ways, seeks, overflow keys and values, old versions left intact by a merge,
+// and no page leaked or freed twice.
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/btree.h"
+#include "engine/btree_merge.h"
+#include "engine/btree_node.h"
+#include "gtest/gtest.h"
+
+namespace ringkv {
+namespace {
+
+// Pages in memory. Freed pages stay readable until Publish(), like the real store, which only
+// reuses a page once no version can reach it.
+class MemPages : public TreePageReader, public TreePageWriter {
+ public:
+  explicit MemPages(size_t payload) : payload_(payload) {}
+
+  absl::StatusOr<PageRef> Read(uint64_t id) override {
+    auto it = pages_.find(id);
+    if (it == pages_.end()) return absl::DataLossError(absl::StrCat("no page ", id));
+    PageRef r;
+    r.id = id;
+    r.data = reinterpret_cast<const uint8_t*>(it->second.data());
+    r.size = it->second.size();
+    return r;
+  }
+  absl::StatusOr<uint64_t> Allocate() override {
+    if (!reusable_.empty()) {
+      const uint64_t id = *reusable_.begin();
+      reusable_.erase(reusable_.begin());
+      return id;
+    }
+    return next_++;
+  }
+  absl::Status Write(uint64_t id, TreePageKind, absl::Span<const uint8_t> payload) override {
+    EXPECT_EQ(payload.size(), payload_);
+    EXPECT_EQ(freed_.count(id), 0u) << "writing a page freed in this version";
+    pages_[id] = std::string(reinterpret_cast<const char*>(payload.data()), payload.size());
+    return absl::OkStatus();
+  }
+  void Free(uint64_t id) override {
+    EXPECT_TRUE(pages_.count(id)) << "freeing page " << id << " that does not exist";
+    EXPECT_TRUE(freed_.insert(id).second) << "page " << id << " freed twice";
+  }
+  size_t payload_size() const override { return payload_; }
+
+  void Publish() {
+    for (uint64_t id : freed_) {
+      pages_.erase(id);
+      reusable_.insert(id);
+    }
+    freed_.clear();
+  }
+  size_t live_pages() const { return pages_.size(); }
+
+ private:
+  size_t payload_;
+  std::map<uint64_t, std::string> pages_;
+  std::set<uint64_t> freed_;
+  std::set<uint64_t> reusable_;
+  uint64_t next_ = 1;
+};
+
+// Counts pages reachable from `root` (nodes and overflow chains).
+size_t Reachable(MemPages& pages, uint64_t root) {
+  if (root == kNoPage) return 0;
+  auto ref = pages.Read(root);
+  EXPECT_TRUE(ref.ok());
+  auto node = NodeView::Parse(*ref);
+  EXPECT_TRUE(node.ok()) << node.status();
+  size_t n = 1;
+  const bool leaf = node->kind() == TreePageKind::kLeaf;
+  const uint32_t entries = leaf ? node->count() : node->count() - 1;
+  for (uint32_t i = 0; i < entries; ++i) {
+    auto e = node->Entry(i);
+    std::vector<uint64_t> chain;
+    if (e->key_overflow()) {
+      EXPECT_TRUE(CollectOverflowPages(pages, e->key_page(), &chain).ok());
+    }
+    if (e->value_overflow()) {
+      EXPECT_TRUE(CollectOverflowPages(pages, e->value_page(), &chain).ok());
+    }
+    n += chain.size();
+  }
+  if (!leaf) {
+    for (uint32_t i = 0; i < node->count(); ++i) n += Reachable(pages, node->child(i));
+  }
+  return n;
+}
+
+using Model = std::map<std::string, std::string>;
+
+void ExpectTreeMatches(MemPages& pages, uint64_t root, const Model& model) {
+  BTreeIterator it(&pages, root);
+  auto m = model.begin();
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(std::string(it.key()), m->first);
+    auto v = it.value();
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_EQ(std::string(*v), m->second) << "key " << m->first.substr(0, 40);
+  }
+  ASSERT_TRUE(it.status().ok()) << it.status();
+  EXPECT_EQ(m, model.end());
+  auto r = model.rbegin();
+  for (it.SeekToLast(); it.Valid(); it.Prev(), ++r) {
+    ASSERT_NE(r, model.rend());
+    ASSERT_EQ(std::string(it.key()), r->first);
+  }
+  EXPECT_EQ(r, model.rend());
+  std::string v;
+  for (const auto& [k, want] : model) {
+    auto found = BTreeGet(pages, root, k, &v);
+    ASSERT_TRUE(found.ok()) << found.status();
+    ASSERT_TRUE(*found) << k.substr(0, 40);
+    ASSERT_EQ(v, want);
+  }
+}
+
+std::vector<TreeChange> ToChanges(const std::map<std::string, std::optional<std::string>>& batch) {
+  std::vector<TreeChange> out;
+  for (const auto& [k, v] : batch) {
+    TreeChange c;
+    c.key = k;
+    c.deleted = !v.has_value();
+    if (v) c.value = *v;
+    out.push_back(c);
+  }
+  return out;
+}
+
+TEST(BTreeTest, EmptyTree) {
+  MemPages pages(4096 - 32);
+  std::string v;
+  EXPECT_FALSE(*BTreeGet(pages, kNoPage, "x", &v));
+  BTreeIterator it(&pages, kNoPage);
+  it.SeekToFirst();
+  EXPECT_FALSE(it.Valid());
+  it.Seek("a");
+  EXPECT_FALSE(it.Valid());
+  auto r = MergeIntoTree(pages, kNoPage, {}, pages);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->root, kNoPage);
+}
+
+TEST(BTreeTest, RandomMergesMatchModelAndFreeExactlyTheDeadPages) {
+  for (size_t payload : {512 - 32, 4096 - 32}) {
+    SCOPED_TRACE(absl::StrCat("payload ", payload));
+    std::mt19937_64 rng(payload);
+    MemPages pages(payload);
+    Model model;
+    uint64_t root = kNoPage;
+    for (int round = 0; round < 25; ++round) {
+      std::map<std::string, std::optional<std::string>> batch;
+      const int n = 1 + static_cast<int>(rng() % 400);
+      for (int i = 0; i < n; ++i) {
+        std::string key = absl::StrCat("key", rng() % 2000);
+        if (rng() % 50 == 0) key += std::string(payload / 4 + rng() % 300, 'K');  // overflow key
+        if (!model.empty() && rng() % 3 == 0) {
+          batch[key] = std::nullopt;
+        } else {
+          size_t len = rng() % 40;
+          if (rng() % 30 == 0) len = payload + rng() % (3 * payload);  // overflow value
+          batch[key] = std::string(len, static_cast<char>('a' + rng() % 26));
+        }
+      }
+      const Model before = model;
+      const uint64_t old_root = root;
+      for (const auto& [k, v] : batch) {
+        if (v) {
+          model[k] = *v;
+        } else {
+          model.erase(k);
+        }
+      }
+      std::vector<TreeChange> changes = ToChanges(batch);
+      auto r = MergeIntoTree(pages, root, changes, pages);
+      ASSERT_TRUE(r.ok()) << r.status();
+      root = r->root;
+      ExpectTreeMatches(pages, root, model);
+      // Copy-on-write: the previous version reads exactly as before until publication.
+      ExpectTreeMatches(pages, old_root, before);
+      pages.Publish();
+      EXPECT_EQ(pages.live_pages(), Reachable(pages, root)) << "leaked pages in round " << round;
+    }
+  }
+}
+
+TEST(BTreeTest, SeekAndSeekForPrevAndTurnarounds) {
+  MemPages pages(1024 - 32);
+  Model model;
+  std::map<std::string, std::optional<std::string>> batch;
+  for (int i = 0; i < 500; i += 2) {
+    char k[8];
+    std::snprintf(k, sizeof(k), "%04d", i);
+    batch[k] = std::string("v") + k;
+    model[k] = std::string("v") + k;
+  }
+  auto r = MergeIntoTree(pages, kNoPage, ToChanges(batch), pages);
+  ASSERT_TRUE(r.ok());
+  BTreeIterator it(&pages, r->root);
+  it.Seek("0101");
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "0102");
+  it.Prev();
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "0100");
+  it.Next();
+  it.Next();
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "0104");
+  it.SeekForPrev("0101");
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "0100");
+  it.SeekForPrev("0100");
+  EXPECT_EQ(it.key(), "0100");
+  it.Seek("9999");
+  EXPECT_FALSE(it.Valid());
+  it.SeekForPrev("0000");
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "0000");
+  it.Prev();
+  EXPECT_FALSE(it.Valid());
+  EXPECT_TRUE(it.status().ok());
+}
+
+TEST(BTreeTest, DeletingEverythingFreesEveryPage) {
+  MemPages pages(512 - 32);
+  std::map<std::string, std::optional<std::string>> batch;
+  for (int i = 0; i < 3000; ++i) batch[absl::StrCat("k", i)] = std::string(i % 100 == 0 ? 2000 : 20, 'v');
+  auto r = MergeIntoTree(pages, kNoPage, ToChanges(batch), pages);
+  ASSERT_TRUE(r.ok());
+  pages.Publish();
+  EXPECT_GT(pages.live_pages(), 100u);
+  for (auto& [k, v] : batch) v = std::nullopt;
+  r = MergeIntoTree(pages, r->root, ToChanges(batch), pages);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->root, kNoPage);
+  pages.Publish();
+  EXPECT_EQ(pages.live_pages(), 0u);
+}
+
+TEST(BTreeTest, CorruptPageIsAnErrorNotACrash) {
+  MemPages pages(512 - 32);
+  std::map<std::string, std::optional<std::string>> batch;
+  for (int i = 0; i < 200; ++i) batch[absl::StrCat("k", i)] = "value";
+  auto r = MergeIntoTree(pages, kNoPage, ToChanges(batch), pages);
+  ASSERT_TRUE(r.ok());
+  // Scribble over the root's offset table.
+  auto ref = pages.Read(r->root);
+  ASSERT_TRUE(ref.ok());
+  uint8_t* p = const_cast<uint8_t*>(ref->data);
+  for (size_t i = kNodeHeaderBytes; i < 64; ++i) p[i] = 0xff;
+  std::string v;
+  EXPECT_EQ(BTreeGet(pages, r->root, "k5", &v).status().code(), absl::StatusCode::kDataLoss);
+  p[0] = 9;  // not a node kind
+  BTreeIterator it(&pages, r->root);
+  it.SeekToFirst();
+  EXPECT_FALSE(it.Valid());
+  EXPECT_EQ(it.status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace ringkv
