@@ -1,0 +1,459 @@
+#include "engine/db_impl.h"
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/btree.h"
+#include "engine/btree_merge.h"
+#include "engine/db_iterator.h"
+#include "engine/size_limits.h"
+#include "uring/check.h"
+
+namespace ringkv {
+namespace {
+
+class SnapshotImpl final : public Snapshot {
+ public:
+  SnapshotImpl(uint64_t seq, std::shared_ptr<const Version> version)
+      : seq_(seq), version_(std::move(version)) {}
+  uint64_t sequence() const override { return seq_; }
+  const std::shared_ptr<const Version>& version() const { return version_; }
+
+ private:
+  uint64_t seq_;
+  std::shared_ptr<const Version> version_;  // what was current then: reads need its parts
+};
+
+// Sequence numbers: entry i of the batch logged at LSN `lsn` gets lsn + 1 + i. A record is
+// longer than its entry count, so these never collide, grow with the log, and start at 1
+// (0 means "before everything").
+uint64_t FirstSequence(uint64_t lsn) { return lsn + 1; }
+
+uint64_t NowMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+DBImpl::DBImpl(const Options& options, std::string path, DBParts parts)
+    : options_(options), path_(std::move(path)), parts_(std::move(parts)) {}
+
+absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::string path,
+                                                  DBParts parts) {
+  std::unique_ptr<DBImpl> db(new DBImpl(options, std::move(path), std::move(parts)));
+  absl::Status s = db->Recover();
+  if (!s.ok()) return s;
+  db->checkpoint_thread_ = std::thread([p = db.get()] { p->CheckpointLoop(); });
+  db->worker_ = std::thread([p = db.get()] { p->WorkerLoop(); });
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+absl::Status DBImpl::Recover() {
+  auto version = std::make_shared<Version>();
+  version->mem = std::make_shared<MemTable>();
+  version->tree = parts_.tree->Current();
+  const uint64_t from = version->tree->checkpoint_lsn();
+  uint64_t last_seq = 0;
+  MemTable* mem = version->mem.get();
+  absl::Status s = parts_.log->Replay(from, [&](uint64_t lsn, std::string_view record) {
+    WriteBatch batch = WriteBatch::FromRep(std::string(record));
+    uint64_t seq = FirstSequence(lsn);
+    absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
+      mem->Add(seq++, type, k, v);
+    });
+    if (!it.ok()) {
+      return absl::DataLossError(absl::StrCat("log record at LSN ", lsn, " in ", path_,
+                                              "/wal passed its checksum but is not a write "
+                                              "batch: ", it.message()));
+    }
+    last_seq = seq - 1;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  last_sequence_.store(last_seq);
+  absl::MutexLock lock(&mu_);
+  current_ = std::move(version);
+  return absl::OkStatus();
+}
+
+DBImpl::~DBImpl() { Close().IgnoreError(); }
+
+absl::Status DBImpl::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) return FailedStatus();
+    closed_ = true;
+    stopping_ = true;
+  }
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  {
+    absl::MutexLock lock(&work_mu_);
+    work_stopping_ = true;
+  }
+  if (worker_.joinable()) worker_.join();
+  absl::Status result = FailedStatus();
+  if (result.ok()) result = parts_.log->Flush();
+  // Destroy in dependency order: the log and tree use the backend; the lock goes last but one.
+  parts_.log.reset();
+  {
+    absl::MutexLock lock(&mu_);
+    current_.reset();
+  }
+  parts_.tree.reset();
+  parts_.lock.reset();
+  parts_.io.reset();
+  return result;
+}
+
+std::shared_ptr<const Version> DBImpl::CurrentVersion() {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+absl::Status DBImpl::FailedStatus() const {
+  absl::MutexLock lock(&mu_);
+  return failed_;
+}
+
+absl::Status DBImpl::Fail(const absl::Status& cause) {
+  absl::MutexLock lock(&mu_);
+  if (failed_.ok()) {
+    failed_ = absl::Status(cause.code(),
+                           absl::StrCat("database ", path_,
+                                        " is read-only after a failed write (reopen it to "
+                                        "recover): ", cause.message()));
+    std::fprintf(stderr, "ringkv: %s\n", std::string(failed_.message()).c_str());
+  }
+  return failed_;
+}
+
+absl::Status DBImpl::CheckWritable() const {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+  return failed_;
+}
+
+absl::Status DBImpl::Put(const WriteOptions& options, std::string_view key,
+                         std::string_view value) {
+  WriteBatch batch;
+  batch.Put(key, value);
+  return Write(options, batch);
+}
+
+absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  return Write(options, batch);
+}
+
+absl::StatusOr<Log::Range> DBImpl::Apply(const WriteBatch& batch) {
+  absl::Status s = batch.Validate();
+  if (!s.ok()) return s;
+  s = CheckWritable();
+  if (!s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  s = MakeRoomForWrite(false);
+  if (!s.ok()) return s;
+  absl::StatusOr<Log::Range> range = parts_.log->Append(batch.rep());
+  if (!range.ok()) return Fail(range.status());
+  std::shared_ptr<MemTable> mem;
+  {
+    absl::MutexLock l(&mu_);
+    mem = current_->mem;
+  }
+  uint64_t seq = FirstSequence(range->start);
+  absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
+    mem->Add(seq++, type, k, v);
+  });
+  RINGKV_CHECK(it.ok());  // validated above
+  // Readers see the batch whole: the sequence moves past all its entries at once.
+  last_sequence_.store(seq - 1, std::memory_order_release);
+  return range;
+}
+
+absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
+  if (batch.Empty()) return CheckWritable();
+  absl::StatusOr<Log::Range> range = Apply(batch);
+  if (!range.ok()) return range.status();
+  if (!options.sync) return absl::OkStatus();
+  absl::Status s = parts_.log->WaitDurable(range->end);
+  if (!s.ok()) return Fail(s);
+  return absl::OkStatus();
+}
+
+void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,
+                        absl::AnyInvocable<void(absl::Status)> done) {
+  absl::StatusOr<Log::Range> range =
+      batch.Empty() ? absl::StatusOr<Log::Range>(Log::Range{}) : Apply(batch);
+  if (!range.ok() || !options.sync || batch.Empty()) {
+    done(range.ok() ? CheckWritable() : range.status());
+    return;
+  }
+  parts_.log->WaitDurableAsync(range->end, [this, done = std::move(done)](absl::Status s) mutable {
+    done(s.ok() ? s : Fail(s));
+  });
+}
+
+absl::Status DBImpl::MakeRoomForWrite(bool force) {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    if (!failed_.ok()) return failed_;
+    if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    const bool full = current_->mem->ApproximateBytes() >= options_.memtable_bytes;
+    if (!force && !full) return absl::OkStatus();
+    if (force && current_->mem->entries() == 0) return absl::OkStatus();
+    if (current_->imm == nullptr) {
+      Rotate();
+      return absl::OkStatus();
+    }
+    // The previous checkpoint is still running: writers wait (back-pressure, bounded memory).
+    mu_.Await(absl::Condition(
+        +[](DBImpl* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
+          return db->current_->imm == nullptr || !db->failed_.ok() || db->closed_;
+        },
+        this));
+  }
+}
+
+void DBImpl::Rotate() {
+  auto next = std::make_shared<Version>(*current_);
+  next->imm = current_->mem;
+  next->mem = std::make_shared<MemTable>();
+  // Every record appended so far is in the old memtable (appends hold write_mu_).
+  imm_end_lsn_ = parts_.log->next_lsn();
+  current_ = std::move(next);
+  ++checkpoints_started_;
+}
+
+absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_view key) {
+  absl::Status s = CheckKey(key);
+  if (!s.ok()) return s;
+  std::shared_ptr<const Version> version;
+  uint64_t seq;
+  if (options.snapshot != nullptr) {
+    const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
+    version = snap->version();
+    seq = snap->sequence();
+  } else {
+    // Sequence before version: a version read later holds everything up to the sequence.
+    seq = last_sequence_.load(std::memory_order_acquire);
+    version = CurrentVersion();
+    if (version == nullptr) return absl::FailedPreconditionError("database is closed");
+  }
+  std::string value;
+  for (const std::shared_ptr<MemTable>& m : {version->mem, version->imm}) {
+    if (m == nullptr) continue;
+    switch (m->Get(key, seq, &value)) {
+      case MemTable::Lookup::kFound:
+        return value;
+      case MemTable::Lookup::kDeleted:
+        return absl::NotFoundError("key not found");
+      case MemTable::Lookup::kAbsent:
+        break;
+    }
+  }
+  absl::StatusOr<bool> found =
+      BTreeGet(version->tree->pages(), version->tree->root(), key, &value);
+  if (!found.ok()) return found.status();
+  if (!*found) return absl::NotFoundError("key not found");
+  return value;
+}
+
+void DBImpl::GetAsync(const ReadOptions& options, std::string key,
+                      absl::AnyInvocable<void(absl::StatusOr<std::string>)> done) {
+  absl::MutexLock lock(&work_mu_);
+  work_.push_back([this, options, key = std::move(key), done = std::move(done)]() mutable {
+    done(Get(options, key));
+  });
+}
+
+void DBImpl::WorkerLoop() {
+  for (;;) {
+    absl::AnyInvocable<void()> task;
+    {
+      absl::MutexLock lock(&work_mu_);
+      work_mu_.Await(absl::Condition(
+          +[](DBImpl* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->work_mu_) {
+            return db->work_stopping_ || !db->work_.empty();
+          },
+          this));
+      if (work_.empty()) return;  // stopping, and every queued read was answered
+      task = std::move(work_.front());
+      work_.pop_front();
+    }
+    task();
+  }
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  if (options.snapshot != nullptr) {
+    const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
+    return NewDBIterator(snap->version(), snap->sequence(), options);
+  }
+  const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
+  return NewDBIterator(CurrentVersion(), seq, options);
+}
+
+const Snapshot* DBImpl::GetSnapshot() {
+  const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
+  return new SnapshotImpl(seq, CurrentVersion());
+}
+
+void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
+  delete static_cast<const SnapshotImpl*>(snapshot);
+}
+
+absl::Status DBImpl::Flush() {
+  absl::Status s = CheckWritable();
+  if (!s.ok()) return s;
+  s = parts_.log->Flush();
+  return s.ok() ? s : Fail(s);
+}
+
+absl::Status DBImpl::Checkpoint() {
+  uint64_t target;
+  {
+    absl::MutexLock lock(&write_mu_);
+    absl::Status s = MakeRoomForWrite(/*force=*/true);
+    if (!s.ok()) return s;
+    absl::MutexLock l(&mu_);
+    target = checkpoints_started_;
+  }
+  absl::MutexLock lock(&mu_);
+  const auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return checkpoints_done_ >= target || !failed_.ok();
+  };
+  mu_.Await(absl::Condition(&done));
+  return failed_;
+}
+
+void DBImpl::CheckpointLoop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || (current_->imm != nullptr && failed_.ok());
+      };
+      if (options_.checkpoint_interval_ms > 0) {
+        mu_.AwaitWithTimeout(absl::Condition(&ready),
+                             absl::Milliseconds(options_.checkpoint_interval_ms));
+      } else {
+        mu_.Await(absl::Condition(&ready));
+      }
+      if (stopping_ && (current_->imm == nullptr || !failed_.ok())) return;
+    }
+    bool have_imm;
+    {
+      absl::MutexLock lock(&mu_);
+      have_imm = current_->imm != nullptr;
+    }
+    if (!have_imm) {
+      // The interval passed with no full memtable: checkpoint what there is.
+      absl::MutexLock lock(&write_mu_);
+      if (!MakeRoomForWrite(true).ok()) continue;
+      absl::MutexLock l(&mu_);
+      if (current_->imm == nullptr) continue;
+    }
+    absl::Status s = CheckpointImmutable();
+    if (!s.ok()) Fail(s).IgnoreError();  // every later write reports it
+  }
+}
+
+absl::Status DBImpl::CheckpointImmutable() {
+  const uint64_t start_us = NowMicros();
+  std::shared_ptr<const Version> base;
+  uint64_t end_lsn;
+  {
+    absl::MutexLock lock(&mu_);
+    base = current_;
+    end_lsn = imm_end_lsn_;
+  }
+  RINGKV_CHECK(base->imm != nullptr);
+  // The newest version of each key in the immutable memtable, in key order.
+  std::vector<TreeChange> changes;
+  changes.reserve(base->imm->entries());
+  MemTable::Iterator it(base->imm.get());
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    if (!changes.empty() && changes.back().key == it.key()) continue;  // an older version
+    TreeChange c;
+    c.key = it.key();
+    c.deleted = it.type() == EntryType::kDelete;
+    c.value = it.value();
+    changes.push_back(c);
+  }
+  // The checkpoint claims every record below end_lsn; the log must hold them durably first, or
+  // a crash could leave the log ending before the checkpoint and new records below it.
+  absl::Status s = parts_.log->WaitDurable(end_lsn);
+  if (!s.ok()) return s;
+  absl::StatusOr<TreePageWriter*> writer = parts_.tree->BeginCheckpoint();
+  if (!writer.ok()) return writer.status();
+  absl::StatusOr<TreeMergeStats> merged =
+      MergeIntoTree(base->tree->pages(), base->tree->root(), changes, **writer);
+  if (!merged.ok()) {
+    parts_.tree->AbortCheckpoint();
+    return merged.status();
+  }
+  s = parts_.tree->CommitCheckpoint(merged->root, end_lsn);
+  if (!s.ok()) return s;
+  {
+    absl::MutexLock lock(&mu_);
+    auto next = std::make_shared<Version>(*current_);
+    next->imm = nullptr;
+    next->tree = parts_.tree->Current();
+    current_ = std::move(next);
+    ++checkpoints_done_;
+  }
+  s = parts_.log->DropBelow(end_lsn);
+  const uint64_t took = NowMicros() - start_us;
+  checkpoint_count_.fetch_add(1);
+  checkpoint_micros_total_.fetch_add(took);
+  checkpoint_micros_last_.store(took);
+  checkpoint_pages_written_.fetch_add(merged->pages_written);
+  return s;
+}
+
+absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
+  const LogStats log = parts_.log->stats();
+  const TreeStoreStats tree = parts_.tree->stats();
+  std::shared_ptr<const Version> v = CurrentVersion();
+  const uint64_t checkpoints = checkpoint_count_.load();
+  const std::vector<std::pair<std::string, std::string>> figures = {
+      {"ringkv.wal.bytes", absl::StrCat(log.bytes_appended)},
+      {"ringkv.wal.records", absl::StrCat(log.records_appended)},
+      {"ringkv.wal.durable_writes", absl::StrCat(log.durable_writes)},
+      {"ringkv.wal.syncs", absl::StrCat(log.syncs)},
+      {"ringkv.wal.avg_group_records", absl::StrFormat("%.2f", log.avg_group_records)},
+      {"ringkv.wal.max_inflight_writes", absl::StrCat(log.max_inflight)},
+      {"ringkv.memtable.bytes", absl::StrCat(v->mem->ApproximateBytes())},
+      {"ringkv.memtable.entries", absl::StrCat(v->mem->entries())},
+      {"ringkv.memtable.immutable_bytes", absl::StrCat(v->imm ? v->imm->ApproximateBytes() : 0)},
+      {"ringkv.checkpoints", absl::StrCat(checkpoints)},
+      {"ringkv.checkpoint.last_micros", absl::StrCat(checkpoint_micros_last_.load())},
+      {"ringkv.checkpoint.avg_micros",
+       absl::StrCat(checkpoints ? checkpoint_micros_total_.load() / checkpoints : 0)},
+      {"ringkv.checkpoint.pages_written", absl::StrCat(checkpoint_pages_written_.load())},
+      {"ringkv.checkpoint.lsn", absl::StrCat(v->tree->checkpoint_lsn())},
+      {"ringkv.pages.count", absl::StrCat(tree.page_count)},
+      {"ringkv.pages.free", absl::StrCat(tree.free_pages)},
+      {"ringkv.pages.cache_hits", absl::StrCat(tree.cache_hits)},
+      {"ringkv.pages.cache_misses", absl::StrCat(tree.cache_misses)},
+      {"ringkv.sequence", absl::StrCat(last_sequence_.load())},
+  };
+  if (name == "ringkv.stats") {
+    std::string out;
+    for (const auto& [k, val] : figures) absl::StrAppend(&out, k, " ", val, "\n");
+    return out;
+  }
+  for (const auto& [k, val] : figures) {
+    if (k == name) return val;
+  }
+  return absl::NotFoundError(absl::StrCat("no property '", std::string(name),
+                                          "' (ringkv.stats lists them all)"));
+}
+
+}  // namespace ringkv

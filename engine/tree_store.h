@@ -1,0 +1,54 @@
+// What the engine needs from the page store, as an interface: pinned read versions of the
+// B+tree, and checkpoints that write a new version copy-on-write and publish it atomically.
+// engine/page_tree_store.* implements it on pagestore/.
+#ifndef RINGKV_ENGINE_TREE_STORE_H_
+#define RINGKV_ENGINE_TREE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/tree_pages.h"
+
+namespace ringkv {
+
+// A published version of the tree. Holding it pins its pages: none is reused while it lives.
+class TreeVersion {
+ public:
+  virtual ~TreeVersion() = default;
+  virtual uint64_t root() const = 0;
+  // Every log record below this LSN is in the tree.
+  virtual uint64_t checkpoint_lsn() const = 0;
+  virtual uint64_t generation() const = 0;
+  virtual TreePageReader& pages() = 0;
+};
+
+struct TreeStoreStats {
+  uint64_t page_count = 0;   // pages in the file
+  uint64_t free_pages = 0;
+  uint64_t pages_written = 0;
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+};
+
+class TreeStore {
+ public:
+  virtual ~TreeStore() = default;
+  virtual std::shared_ptr<TreeVersion> Current() = 0;
+
+  // One checkpoint in progress at a time. Write pages through writer(), then Commit: all pages
+  // durable, then the manifest published (root, checkpoint LSN, free list), then Current()
+  // returns the new version. Pages freed become reusable once no older version is pinned.
+  virtual absl::StatusOr<TreePageWriter*> BeginCheckpoint() = 0;
+  virtual absl::Status CommitCheckpoint(uint64_t root, uint64_t checkpoint_lsn) = 0;
+  // Drops a checkpoint that failed: nothing of it is published.
+  virtual void AbortCheckpoint() = 0;
+  virtual TreeStoreStats stats() const = 0;
+  // Verifies every page checksum of the current version; DataLoss naming page and offset.
+  virtual absl::Status Verify() = 0;
+};
+
+}  // namespace ringkv
+
+#endif  // RINGKV_ENGINE_TREE_STORE_H_

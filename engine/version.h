@@ -1,0 +1,22 @@
+// A Version is what a read sees: the active memtable, the memtable being checkpointed (if any)
+// and the published tree version below them. Readers copy the shared_ptr and keep every part
+// alive and unchanged (memtables only grow; sequence numbers hide what came later).
+#ifndef RINGKV_ENGINE_VERSION_H_
+#define RINGKV_ENGINE_VERSION_H_
+
+#include <memory>
+
+#include "engine/memtable.h"
+#include "engine/tree_store.h"
+
+namespace ringkv {
+
+struct Version {
+  std::shared_ptr<MemTable> mem;
+  std::shared_ptr<MemTable> imm;  // null when no checkpoint is pending
+  std::shared_ptr<TreeVersion> tree;
+};
+
+}  // namespace ringkv
+
+#endif  // RINGKV_ENGINE_VERSION_H_

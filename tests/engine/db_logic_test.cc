@@ -1,0 +1,256 @@
+// DBImpl's own logic over in-memory parts: a random mix of puts, deletes, batches, gets, scans
+// in both directions, snapshots, checkpoints and reopens must always agree with a std::map.
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "engine/db_impl.h"
+#include "gtest/gtest.h"
+#include "tests/engine/mem_parts.h"
+
+namespace ringkv {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+class DbLogicTest : public ::testing::Test {
+ protected:
+  void Reopen(size_t memtable_bytes = 64 << 10) {
+    db_.reset();
+    DBParts parts;
+    parts.log = std::make_unique<testing::MemLog>(log_state_);
+    parts.tree = std::make_unique<testing::MemTreeStore>(tree_state_);
+    Options options;
+    options.memtable_bytes = memtable_bytes;
+    auto db = DBImpl::Start(options, "memdb", std::move(parts));
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+  }
+
+  void ExpectMatches(const Model& model, const Snapshot* snap = nullptr) {
+    ReadOptions ro;
+    ro.snapshot = snap;
+    auto it = db_->NewIterator(ro);
+    auto m = model.begin();
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+      ASSERT_NE(m, model.end()) << "extra key " << it->key();
+      ASSERT_EQ(it->key(), m->first);
+      ASSERT_EQ(it->value(), m->second);
+    }
+    ASSERT_TRUE(it->status().ok()) << it->status();
+    ASSERT_EQ(m, model.end()) << "missing key " << m->first;
+    auto r = model.rbegin();
+    for (it->SeekToLast(); it->Valid(); it->Prev(), ++r) {
+      ASSERT_NE(r, model.rend());
+      ASSERT_EQ(it->key(), r->first);
+    }
+    ASSERT_EQ(r, model.rend());
+  }
+
+  std::shared_ptr<testing::MemLogState> log_state_ = std::make_shared<testing::MemLogState>();
+  std::shared_ptr<testing::MemTreeState> tree_state_ = std::make_shared<testing::MemTreeState>();
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(DbLogicTest, BasicPutGetDelete) {
+  Reopen();
+  EXPECT_EQ(db_->Get({}, "a").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(db_->Put({}, "a", "1").ok());
+  EXPECT_EQ(*db_->Get({}, "a"), "1");
+  ASSERT_TRUE(db_->Put({}, "a", "2").ok());
+  EXPECT_EQ(*db_->Get({}, "a"), "2");
+  ASSERT_TRUE(db_->Delete({}, "a").ok());
+  EXPECT_EQ(db_->Get({}, "a").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(db_->Put({}, "", "x").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(db_->Get({}, "").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(DbLogicTest, RandomOperationsMatchModelAcrossCheckpointsAndReopens) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    log_state_ = std::make_shared<testing::MemLogState>();
+    tree_state_ = std::make_shared<testing::MemTreeState>();
+    Reopen(16 << 10);  // small memtable: many background checkpoints
+    std::mt19937_64 rng(seed);
+    Model model;
+    for (int step = 0; step < 3000; ++step) {
+      const int op = static_cast<int>(rng() % 100);
+      const std::string key = absl::StrCat("k", rng() % 400);
+      if (op < 45) {
+        const std::string value(rng() % 60, static_cast<char>('a' + rng() % 26));
+        ASSERT_TRUE(db_->Put({}, key, value).ok());
+        model[key] = value;
+      } else if (op < 60) {
+        ASSERT_TRUE(db_->Delete({}, key).ok());
+        model.erase(key);
+      } else if (op < 70) {
+        WriteBatch b;
+        for (int i = 0; i < 5; ++i) {
+          const std::string k = absl::StrCat("k", rng() % 400);
+          if (rng() % 3 == 0) {
+            b.Delete(k);
+            model.erase(k);
+          } else {
+            b.Put(k, k + "-batch");
+            model[k] = k + "-batch";
+          }
+        }
+        ASSERT_TRUE(db_->Write({}, b).ok());
+      } else if (op < 88) {
+        auto got = db_->Get({}, key);
+        auto want = model.find(key);
+        if (want == model.end()) {
+          ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound) << key;
+        } else {
+          ASSERT_TRUE(got.ok()) << key << ": " << got.status();
+          ASSERT_EQ(*got, want->second);
+        }
+      } else if (op < 93) {
+        // A bounded scan from a random point, forwards then back.
+        ReadOptions ro;
+        ro.lower_bound = absl::StrCat("k", rng() % 400);
+        ro.upper_bound = absl::StrCat("k", rng() % 400);
+        if (*ro.upper_bound < *ro.lower_bound) std::swap(*ro.lower_bound, *ro.upper_bound);
+        auto it = db_->NewIterator(ro);
+        auto m = model.lower_bound(*ro.lower_bound);
+        for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+          ASSERT_NE(m, model.end());
+          ASSERT_LT(m->first, *ro.upper_bound);
+          ASSERT_EQ(it->key(), m->first);
+        }
+        ASSERT_TRUE(m == model.end() || m->first >= *ro.upper_bound);
+      } else if (op < 96) {
+        ASSERT_TRUE(db_->Checkpoint().ok());
+      } else if (op < 98) {
+        ExpectMatches(model);
+      } else {
+        Reopen(16 << 10);
+        ExpectMatches(model);
+      }
+    }
+    ExpectMatches(model);
+  }
+}
+
+TEST_F(DbLogicTest, SnapshotSeesThePastAcrossCheckpoints) {
+  Reopen(8 << 10);
+  Model then;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(db_->Put({}, absl::StrCat("key", i), "old").ok());
+    then[absl::StrCat("key", i)] = "old";
+  }
+  const Snapshot* snap = db_->GetSnapshot();
+  for (int i = 0; i < 300; i += 2) ASSERT_TRUE(db_->Put({}, absl::StrCat("key", i), "new").ok());
+  for (int i = 1; i < 300; i += 3) ASSERT_TRUE(db_->Delete({}, absl::StrCat("key", i)).ok());
+  ASSERT_TRUE(db_->Put({}, "zzz", "added").ok());
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  ExpectMatches(then, snap);
+  ReadOptions ro;
+  ro.snapshot = snap;
+  EXPECT_EQ(*db_->Get(ro, "key0"), "old");
+  EXPECT_EQ(db_->Get(ro, "zzz").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*db_->Get({}, "key0"), "new");
+  EXPECT_EQ(db_->Get({}, "key1").status().code(), absl::StatusCode::kNotFound);
+  db_->ReleaseSnapshot(snap);
+}
+
+TEST_F(DbLogicTest, IteratorTurnaroundsAndBounds) {
+  Reopen();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db_->Put({}, absl::StrCat("k", i), "v").ok());
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  ASSERT_TRUE(db_->Delete({}, "k5").ok());
+  ASSERT_TRUE(db_->Put({}, "k55", "v").ok());
+  auto it = db_->NewIterator({});
+  it->Seek("k4");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "k4");
+  it->Next();
+  EXPECT_EQ(it->key(), "k55");
+  it->Prev();
+  EXPECT_EQ(it->key(), "k4");
+  it->Next();
+  it->Next();
+  EXPECT_EQ(it->key(), "k6");
+  it->Prev();
+  it->Prev();
+  EXPECT_EQ(it->key(), "k4");
+  it->SeekForPrev("k5");
+  EXPECT_EQ(it->key(), "k4");
+  ReadOptions ro;
+  ro.lower_bound = "k2";
+  ro.upper_bound = "k4";
+  auto b = db_->NewIterator(ro);
+  std::vector<std::string> keys;
+  for (b->SeekToFirst(); b->Valid(); b->Next()) keys.emplace_back(b->key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"k2", "k3"}));
+  keys.clear();
+  for (b->SeekToLast(); b->Valid(); b->Prev()) keys.emplace_back(b->key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"k3", "k2"}));
+  b->Seek("a");
+  EXPECT_EQ(b->key(), "k2");
+  b->SeekForPrev("z");
+  EXPECT_EQ(b->key(), "k3");
+  auto empty = db_->NewIterator(ReadOptions{.lower_bound = "x", .upper_bound = "y"});
+  empty->SeekToFirst();
+  EXPECT_FALSE(empty->Valid());
+}
+
+TEST_F(DbLogicTest, IteratorIsStableWhileWritersRun) {
+  Reopen(8 << 10);
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(db_->Put({}, absl::StrCat("key", 1000 + i), "a").ok());
+  auto it = db_->NewIterator({});
+  std::thread writer([&] {
+    for (int i = 0; i < 2000; ++i) {
+      ASSERT_TRUE(db_->Put({}, absl::StrCat("key", 1000 + i % 700), "b").ok());
+      if (i % 300 == 0) {
+        ASSERT_TRUE(db_->Delete({}, absl::StrCat("key", 1000 + i % 500)).ok());
+      }
+    }
+  });
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EXPECT_EQ(it->value(), "a") << it->key();
+    ++n;
+  }
+  writer.join();
+  EXPECT_EQ(n, 500);
+}
+
+TEST_F(DbLogicTest, AsyncWriteAndGetComplete) {
+  Reopen();
+  absl::Notification wrote;
+  WriteBatch b;
+  b.Put("async", "yes");
+  db_->WriteAsync({}, std::move(b), [&](absl::Status s) {
+    EXPECT_TRUE(s.ok()) << s;
+    wrote.Notify();
+  });
+  wrote.WaitForNotification();
+  absl::Notification got;
+  db_->GetAsync({}, "async", [&](absl::StatusOr<std::string> v) {
+    EXPECT_TRUE(v.ok());
+    if (v.ok()) {
+      EXPECT_EQ(*v, "yes");
+    }
+    got.Notify();
+  });
+  got.WaitForNotification();
+}
+
+TEST_F(DbLogicTest, PropertiesAreReported) {
+  Reopen();
+  ASSERT_TRUE(db_->Put({}, "k", "v").ok());
+  auto stats = db_->GetProperty("ringkv.stats");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_NE(stats->find("ringkv.wal.records 1"), std::string::npos) << *stats;
+  EXPECT_EQ(*db_->GetProperty("ringkv.memtable.entries"), "1");
+  EXPECT_EQ(db_->GetProperty("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ringkv
