@@ -24,7 +24,7 @@ namespace ringkv {
 
 // The parts a DB runs on; DBImpl::Open builds them from Options, tests may supply their own.
 struct DBParts {
-  std::unique_ptr<io::IoBackend> io;  // destroyed last
+  std::shared_ptr<io::IoBackend> io;  // released last
   std::unique_ptr<LockFile> lock;
   std::unique_ptr<TreeStore> tree;
   std::unique_ptr<Log> log;

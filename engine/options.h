@@ -5,10 +5,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace ringkv {
+
+namespace io {
+class IoBackend;
+}
 
 class Snapshot;
 
@@ -40,6 +45,9 @@ struct Options {
   IoBackendKind io_backend = IoBackendKind::kAuto;
   bool sqpoll = false;
   int sqpoll_cpu = -1;
+  // Use this I/O backend instead of making one (the crash harness passes a recording backend,
+  // tests a fault-injecting one). Shared: it must outlive the DB.
+  std::shared_ptr<io::IoBackend> io;
 };
 
 struct WriteOptions {

@@ -1,0 +1,118 @@
+// DB::Open: checks options, makes the I/O backend, creates or finds the directory, takes the
+// lock, opens the page store and the log, and hands them to DBImpl for recovery.
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "engine/db_impl.h"
+#include "engine/storage_factory.h"
+
+namespace ringkv {
+namespace {
+
+absl::Status CheckOptions(const Options& o) {
+  if (o.page_size < 512 || o.page_size > 65536 || (o.page_size & (o.page_size - 1)) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size ", o.page_size, " must be a power of two from 512 to 65536"));
+  }
+  if (o.memtable_bytes < (64u << 10)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("memtable_bytes ", o.memtable_bytes, " is below the minimum of 65536"));
+  }
+  if (o.wal_segment_bytes < (64u << 10) || o.wal_segment_bytes % 4096 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "wal_segment_bytes ", o.wal_segment_bytes, " must be a multiple of 4096, at least 65536"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<io::IoBackend>> MakeBackend(const Options& o) {
+  if (o.io != nullptr) return o.io;
+  io::IoOptions io;
+  io.backend = o.io_backend == IoBackendKind::kPosix ? io::BackendKind::kPosix
+                                                     : io::BackendKind::kUring;
+  io.sqpoll = o.sqpoll;
+  io.sqpoll_cpu = o.sqpoll_cpu;
+  absl::StatusOr<std::unique_ptr<io::IoBackend>> b = io::OpenBackend(io);
+  if (!b.ok() && o.io_backend == IoBackendKind::kAuto) {
+    static bool said = false;  // once per process is enough
+    if (!said) {
+      said = true;
+      std::fprintf(stderr, "ringkv: %s\nringkv: using plain syscalls instead\n",
+                   std::string(b.status().message()).c_str());
+    }
+    io.backend = io::BackendKind::kPosix;
+    b = io::OpenBackend(io);
+  }
+  if (!b.ok()) return b.status();
+  return std::shared_ptr<io::IoBackend>(std::move(*b));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string_view path_view) {
+  std::string path(path_view);
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.empty()) return absl::InvalidArgumentError("database path is empty");
+  absl::Status s = CheckOptions(options);
+  if (!s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<io::IoBackend>> io = MakeBackend(options);
+  if (!io.ok()) return io.status();
+
+  // Does a database live there? The MANIFEST says so.
+  bool exists = false;
+  {
+    absl::StatusOr<io::FileSlot> probe = (*io)->ReserveFile();
+    if (!probe.ok()) return probe.status();
+    io::Completion c =
+        (*io)->Run(io::Chain().OpenAt(probe->id(), absl::StrCat(path, "/MANIFEST"), O_RDONLY));
+    if (c.ok()) {
+      exists = true;
+    } else if (c.results[0] == -ENOTDIR) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not a directory, so it cannot be a ringkv database"));
+    } else if (c.results[0] != -ENOENT) {
+      return c.status;
+    }
+  }
+  if (exists && options.error_if_exists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("database ", path, " already exists (error_if_exists is set)"));
+  }
+  if (!exists) {
+    if (!options.create_if_missing) {
+      return absl::NotFoundError(absl::StrCat("no database at ", path,
+                                              " (no MANIFEST); set create_if_missing to create"));
+    }
+    io::Completion c = (*io)->Run(io::Chain().MkdirAt(path, 0755));
+    if (!c.ok() && c.results[0] != -EEXIST) return c.status;
+    if (c.ok()) {
+      // The new directory's own entry must survive a crash too.
+      const size_t slash = path.find_last_of('/');
+      const std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+      absl::StatusOr<io::FileSlot> dir = (*io)->ReserveFile();
+      if (!dir.ok()) return dir.status();
+      c = (*io)->Run(io::Chain().FsyncDir(dir->id(), parent));
+      if (!c.ok()) return c.status;
+    }
+  }
+
+  DBParts parts;
+  parts.io = *io;
+  absl::StatusOr<std::unique_ptr<LockFile>> lock =
+      LockFile::Acquire(**io, absl::StrCat(path, "/LOCK"));
+  if (!lock.ok()) return lock.status();
+  parts.lock = std::move(*lock);
+  absl::StatusOr<std::unique_ptr<TreeStore>> tree = OpenPageTreeStore(**io, path, options);
+  if (!tree.ok()) return tree.status();
+  parts.tree = std::move(*tree);
+  const uint64_t checkpoint_lsn = parts.tree->Current()->checkpoint_lsn();
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenWalLog(**io, path, options, checkpoint_lsn);
+  if (!log.ok()) return log.status();
+  parts.log = std::move(*log);
+  return DBImpl::Start(options, path, std::move(parts));
+}
+
+}  // namespace ringkv
