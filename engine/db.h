@@ -84,6 +84,10 @@ class DB {
   // Flushes, stops background work and releases the lock. The destructor calls it.
   virtual absl::Status Close() = 0;
 
+  // Checks the whole database: every page checksum, the key order of the tree, the free list.
+  // OK with a one-line summary, or DataLoss naming the file, page and offset of the first fault.
+  virtual absl::StatusOr<std::string> VerifyIntegrity() = 0;
+
   // Statistics as text ("ringkv.stats": everything; or one figure by name, e.g.
   // "ringkv.wal.bytes"); NotFound for an unknown name.
   virtual absl::StatusOr<std::string> GetProperty(std::string_view name) = 0;

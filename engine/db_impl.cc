@@ -417,6 +417,29 @@ absl::Status DBImpl::CheckpointImmutable() {
   return s;
 }
 
+absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
+  absl::Status s = parts_.tree->Verify();
+  if (!s.ok()) return s;
+  std::shared_ptr<const Version> v = CurrentVersion();
+  BTreeIterator it(&v->tree->pages(), v->tree->root());
+  std::string prev;
+  uint64_t keys = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++keys) {
+    if (keys > 0 && !(prev < it.key())) {
+      return absl::DataLossError(absl::StrCat("B+tree keys out of order in ", path_,
+                                              ": key #", keys, " does not follow the one before"));
+    }
+    prev.assign(it.key().data(), it.key().size());
+    absl::StatusOr<std::string_view> value = it.value();
+    if (!value.ok()) return value.status();
+  }
+  if (!it.status().ok()) return it.status();
+  const TreeStoreStats stats = parts_.tree->stats();
+  return absl::StrCat("ok: ", keys, " keys in the tree, ", v->mem->entries(),
+                      " entries in the memtable, ", stats.page_count, " pages (",
+                      stats.free_pages, " free)");
+}
+
 absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
   const LogStats log = parts_.log->stats();
   const TreeStoreStats tree = parts_.tree->stats();

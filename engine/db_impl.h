@@ -52,6 +52,7 @@ class DBImpl final : public DB {
   absl::Status Flush() override;
   absl::Status Checkpoint() override;
   absl::Status Close() override;
+  absl::StatusOr<std::string> VerifyIntegrity() override;
   absl::StatusOr<std::string> GetProperty(std::string_view name) override;
 
  private:
