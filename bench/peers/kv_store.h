@@ -1,0 +1,42 @@
+// KvStore is the common face of every engine the benchmarks compare — ringkv and, where their
+// Debian -dev packages were found at build time, RocksDB, LevelDB, LMDB and SQLite — so each
+// workload runs the same code against all of them.
+#ifndef RINGKV_BENCH_PEERS_KV_STORE_H_
+#define RINGKV_BENCH_PEERS_KV_STORE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ringkv::bench {
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual std::string name() const = 0;
+  // Thread-safe for every engine (SQLite and LMDB serialize writers internally).
+  virtual absl::Status Put(std::string_view key, std::string_view value, bool sync) = 0;
+  // NotFound if absent.
+  virtual absl::StatusOr<std::string> Get(std::string_view key) = 0;
+  // Reads up to `n` keys in order from `start`; returns how many it read.
+  virtual absl::StatusOr<size_t> Scan(std::string_view start, size_t n) = 0;
+  // Makes everything durable and releases the store (timed by the recovery workload).
+  virtual absl::Status Close() = 0;
+};
+
+struct PeerInfo {
+  std::string name;
+  bool available;  // compiled in (its -dev package was found)
+};
+
+// Every engine the build knows, ringkv first.
+std::vector<PeerInfo> KnownStores();
+// Opens (creating) store `name` in directory `dir` (which must not exist yet or be its own).
+absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& name, const std::string& dir);
+
+}  // namespace ringkv::bench
+
+#endif  // RINGKV_BENCH_PEERS_KV_STORE_H_

@@ -1,0 +1,37 @@
+#include "bench/peers/kv_store.h"
+#include "engine/db.h"
+#include "absl/strings/str_cat.h"
+
+namespace ringkv::bench {
+
+class RingkvStore final : public KvStore {
+ public:
+  explicit RingkvStore(std::unique_ptr<DB> db) : db_(std::move(db)) {}
+  std::string name() const override { return "ringkv"; }
+  absl::Status Put(std::string_view key, std::string_view value, bool sync) override {
+    WriteOptions wo;
+    wo.sync = sync;
+    return db_->Put(wo, key, value);
+  }
+  absl::StatusOr<std::string> Get(std::string_view key) override { return db_->Get({}, key); }
+  absl::StatusOr<size_t> Scan(std::string_view start, size_t n) override {
+    std::unique_ptr<Iterator> it = db_->NewIterator({});
+    size_t got = 0;
+    for (it->Seek(start); it->Valid() && got < n; it->Next()) ++got;
+    if (!it->status().ok()) return it->status();
+    return got;
+  }
+  absl::Status Close() override { return db_->Close(); }
+  DB* db() { return db_.get(); }
+
+ private:
+  std::unique_ptr<DB> db_;
+};
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir) {
+  auto db = DB::Open(Options(), dir);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<KvStore>(new RingkvStore(std::move(*db)));
+}
+
+}  // namespace ringkv::bench
