@@ -56,6 +56,27 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
   }
 
   // Not a legal state: name the most specific broken invariant against the minimal prefix.
+  // A batch whose keys no later op touches must be visible whole or not at all.
+  for (size_t p = 0; p < may; ++p) {
+    if (ops_[p].entries.size() < 2) continue;
+    bool touched_later = false;
+    for (size_t q = p + 1; q < may && !touched_later; ++q) {
+      for (const HistoryEntry& e : ops_[q].entries) {
+        for (const HistoryEntry& mine : ops_[p].entries) touched_later |= e.key == mine.key;
+      }
+    }
+    if (touched_later) continue;
+    size_t seen = 0;
+    for (const HistoryEntry& e : ops_[p].entries) {
+      auto it = state.find(e.key);
+      seen += e.deleted ? it == state.end() : (it != state.end() && it->second == e.value);
+    }
+    if (seen > 0 && seen < ops_[p].entries.size()) {
+      return Violation{"3 a batch was applied partly", ops_[p].entries[0].key,
+                       absl::StrCat("batch #", p, ": ", seen, " of ", ops_[p].entries.size(),
+                                    " entries visible")};
+    }
+  }
   KvState minimal = base_;
   std::map<std::string, size_t> last_acked_writer;
   for (size_t i = 0; i < must; ++i) {
@@ -96,19 +117,6 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
       if (!later_put) {
         return Violation{"2 a deleted key reappeared", key, absl::StrCat("value ", Show(value))};
       }
-    }
-  }
-  for (size_t p = must; p < may; ++p) {
-    if (ops_[p].entries.size() < 2) continue;
-    size_t seen = 0;
-    for (const HistoryEntry& e : ops_[p].entries) {
-      auto it = state.find(e.key);
-      seen += e.deleted ? it == state.end() : (it != state.end() && it->second == e.value);
-    }
-    if (seen > 0 && seen < ops_[p].entries.size()) {
-      return Violation{"3 a batch was applied partly", ops_[p].entries[0].key,
-                       absl::StrCat("batch #", p, ": ", seen, " of ", ops_[p].entries.size(),
-                                    " entries visible")};
     }
   }
   return Violation{"4 the state is not a prefix of the history", "",
