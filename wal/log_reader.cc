@@ -1,0 +1,194 @@
+#include "wal/log_reader.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "uring/dio_alignment.h"
+#include "wal/wal_format.h"
+
+namespace ringkv::wal {
+namespace {
+
+constexpr uint64_t kReadChunk = 4u << 20;
+constexpr uint64_t kBlock = 4096;
+
+// Reads a whole segment file (buffered: replay wants the page cache) through the ring.
+absl::Status ReadSegment(io::IoBackend& io, const std::string& path, uint64_t bytes,
+                         std::string* out) {
+  absl::StatusOr<io::FileSlot> f = io.ReserveFile();
+  if (!f.ok()) return f.status();
+  io::Completion c = io.Run(io::Chain().OpenAt(f->id(), path, O_RDONLY));
+  if (!c.ok()) return c.status;
+  out->assign(bytes, '\0');
+  for (uint64_t off = 0; off < bytes;) {
+    io::Chain batch;
+    batch.set_linked(false);
+    for (int i = 0; i < 8 && off < bytes; ++i, off += kReadChunk) {
+      batch.ReadUpTo(f->id(), out->data() + off, std::min(kReadChunk, bytes - off), off);
+    }
+    c = io.Run(std::move(batch));
+    if (!c.ok()) return c.status;
+  }
+  return absl::OkStatus();
+}
+
+struct Segment {
+  uint64_t number;
+  std::string path;
+  std::string data;
+};
+
+class Replayer {
+ public:
+  Replayer(io::IoBackend& io, const SegmentFiles& files)
+      : io_(io), files_(files), data_bytes_(DataBytes(files.segment_bytes())) {}
+
+  absl::StatusOr<ReplayResult> Run(uint64_t from, RecordFn fn) {
+    std::vector<uint64_t> list;
+    std::vector<std::string> retired;
+    absl::Status s = files_.List(&list, &retired);
+    if (!s.ok()) return s;
+    present_ = std::set<uint64_t>(list.begin(), list.end());
+    ReplayResult result;
+    uint64_t p = from;
+    bool in_record = false;
+    uint64_t record_start = 0;
+    std::string record;
+    for (uint64_t n = p / data_bytes_; present_.count(n); ++n) {
+      Segment* seg = nullptr;
+      s = Load(n, &seg);
+      if (!s.ok()) return s;
+      result.bytes_read += seg->data.size();
+      const uint64_t seg_start = n * data_bytes_;
+      const uint64_t seg_end = seg_start + data_bytes_;
+      if (p < seg_start) p = seg_start;
+      while (seg_end - p >= kMinFragmentSpace) {
+        const char* at = seg->data.data() + kSegmentHeaderBytes + (p - seg_start);
+        const FragmentHeader h = DecodeFragmentHeader(at);
+        const bool type_ok = h.type >= FragmentType::kFull && h.type <= FragmentType::kLast &&
+                             ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) ==
+                              !in_record);
+        const bool shape_ok = h.lsn == p && type_ok &&
+                              h.length <= seg_end - p - kFragmentHeaderBytes;
+        const uint64_t actual =
+            shape_ok ? FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length))
+                     : 0;
+        if (!shape_ok || actual != h.checksum) {
+          s = CheckTornTail(p, *seg, h, actual, shape_ok);
+          if (!s.ok()) return s;
+          return Finish(in_record ? record_start : p, &result);
+        }
+        const std::string_view payload(at + kFragmentHeaderBytes, h.length);
+        if (h.type == FragmentType::kFull || h.type == FragmentType::kFirst) {
+          record_start = p;
+          record.clear();
+        }
+        record.append(payload);
+        in_record = h.type == FragmentType::kFirst || h.type == FragmentType::kMiddle;
+        p = AlignFragment(p + kFragmentHeaderBytes + h.length);
+        if (!in_record) {
+          if (record_start >= from) {
+            s = fn(record_start, record);
+            if (!s.ok()) return s;
+            ++result.records;
+            result.bytes += record.size();
+          }
+        }
+      }
+      p = seg_end;  // the unusable remainder of a segment is padding
+    }
+    return Finish(in_record ? record_start : p, &result);
+  }
+
+ private:
+  absl::Status Load(uint64_t n, Segment** out) {
+    auto it = cache_.find(n);
+    if (it == cache_.end()) {
+      Segment seg{n, files_.PathOf(n), {}};
+      absl::Status s = ReadSegment(io_, seg.path, files_.segment_bytes(), &seg.data);
+      if (!s.ok()) return s;
+      const std::optional<SegmentHeader> h =
+          DecodeSegmentHeader(std::string_view(seg.data).substr(0, kSegmentHeaderBytes));
+      if (!h || h->number != n || h->segment_bytes != files_.segment_bytes()) {
+        return absl::DataLossError(absl::StrCat(
+            "WAL segment ", seg.path, " has a bad header at offset 0 (",
+            !h ? "magic, version or checksum wrong"
+               : absl::StrCat("says segment ", h->number, " of ", h->segment_bytes, " bytes"),
+            ")"));
+      }
+      // Keep at most the current and the next segment in memory.
+      while (cache_.size() >= 2) cache_.erase(cache_.begin());
+      it = cache_.emplace(n, std::move(seg)).first;
+    }
+    *out = &it->second;
+    return absl::OkStatus();
+  }
+
+  // A fragment failed at `p`. If a valid fragment lies beyond the reach of one torn write, the
+  // log is corrupt; otherwise `p` is a torn (or clean) tail.
+  absl::Status CheckTornTail(uint64_t p, const Segment& seg, const FragmentHeader& h,
+                             uint64_t actual, bool shape_ok) {
+    const uint64_t beyond = AlignFragment(p + kMaxWriteBytes);
+    const uint64_t first = beyond / data_bytes_;
+    for (uint64_t n = first; present_.count(n) && n <= first + 1; ++n) {
+      Segment* s = nullptr;
+      if (!Load(n, &s).ok()) break;
+      const uint64_t seg_start = n * data_bytes_;
+      const uint64_t seg_end = seg_start + data_bytes_;
+      for (uint64_t q = std::max(beyond, seg_start); q + kFragmentHeaderBytes <= seg_end;
+           q += kFragmentAlign) {
+        const char* at = s->data.data() + kSegmentHeaderBytes + (q - seg_start);
+        const FragmentHeader g = DecodeFragmentHeader(at);
+        if (g.lsn != q || g.length > seg_end - q - kFragmentHeaderBytes) continue;
+        if (FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, g.length)) !=
+            g.checksum) {
+          continue;
+        }
+        const uint64_t bad_offset = kSegmentHeaderBytes + (p - seg.number * data_bytes_);
+        return absl::DataLossError(absl::StrFormat(
+            "WAL corruption in %s at offset %d (LSN %d): %s; a valid record follows at LSN %d "
+            "in %s, so this is not a torn tail",
+            seg.path, bad_offset, p,
+            shape_ok ? absl::StrFormat("checksum expected %016x, actual %016x", h.checksum, actual)
+                     : absl::StrFormat("fragment header invalid (stored LSN %d, length %d, type %d)",
+                                       h.lsn, h.length, static_cast<int>(h.type)),
+            q, s->path));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<ReplayResult> Finish(uint64_t end, ReplayResult* result) {
+    result->end_lsn = end;
+    const uint64_t block_start = end / kBlock * kBlock;
+    const uint64_t n = end / data_bytes_;
+    // The block's bytes, when the segment holding them is at hand (a block never spans two).
+    auto it = cache_.find(n);
+    if (end > block_start && it != cache_.end()) {
+      const uint64_t off = kSegmentHeaderBytes + (block_start - n * data_bytes_);
+      result->tail = it->second.data.substr(off, end - block_start);
+    }
+    return std::move(*result);
+  }
+
+  io::IoBackend& io_;
+  const SegmentFiles& files_;
+  const uint64_t data_bytes_;
+  std::set<uint64_t> present_;
+  std::map<uint64_t, Segment> cache_;
+};
+
+}  // namespace
+
+absl::StatusOr<ReplayResult> ReplayLog(io::IoBackend& io, const SegmentFiles& files,
+                                       uint64_t from, RecordFn fn) {
+  Replayer r(io, files);
+  return r.Run(from, fn);
+}
+
+}  // namespace ringkv::wal
