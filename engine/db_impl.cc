@@ -86,7 +86,7 @@ DBImpl::~DBImpl() { Close().IgnoreError(); }
 absl::Status DBImpl::Close() {
   {
     absl::MutexLock lock(&mu_);
-    if (closed_) return FailedStatus();
+    if (closed_) return failed_;
     closed_ = true;
     stopping_ = true;
   }

@@ -11,9 +11,22 @@
 namespace ringkv::tools {
 
 extern const Command kDemoCommand;
+extern const Command kPutCommand;
+extern const Command kGetCommand;
+extern const Command kDeleteCommand;
+extern const Command kScanCommand;
+extern const Command kLoadCommand;
+extern const Command kDumpCommand;
+extern const Command kCheckpointCommand;
+extern const Command kStatsCommand;
+extern const Command kCheckCommand;
+extern const Command kCrashCommand;
 
 const std::vector<Command>& AllCommands() {
-  static const std::vector<Command> commands = {kDemoCommand};
+  static const std::vector<Command> commands = {
+      kDemoCommand,  kPutCommand,        kGetCommand,   kDeleteCommand, kScanCommand,
+      kLoadCommand,  kDumpCommand,       kCheckpointCommand, kStatsCommand, kCheckCommand,
+      kCrashCommand};
   return commands;
 }
 

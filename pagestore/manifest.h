@@ -1,0 +1,40 @@
+// The MANIFEST names the published version of the page file: root page, page count, free list,
+// checkpoint LSN, generation, page size. It is replaced atomically (uring/publish.h); loading
+// checks everything and says precisely what is wrong. Layout: docs/format.md, "Manifest".
+#ifndef RINGKV_PAGESTORE_MANIFEST_H_
+#define RINGKV_PAGESTORE_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "uring/io_backend.h"
+
+namespace ringkv::pagestore {
+
+inline constexpr uint32_t kManifestVersion = 1;
+inline constexpr char kManifestName[] = "MANIFEST";
+inline constexpr uint64_t kNoRoot = ~0ull;
+
+struct Manifest {
+  uint32_t page_size = 4096;
+  uint64_t root = kNoRoot;
+  uint64_t page_count = 0;      // pages [0, page_count) exist in the file
+  uint64_t checkpoint_lsn = 0;  // WAL records below this are in the tree
+  uint64_t generation = 0;
+  std::vector<uint64_t> free_pages;  // pages below page_count no version reaches
+};
+
+std::string EncodeManifest(const Manifest& m);
+// `path` only names the file in messages.
+absl::StatusOr<Manifest> DecodeManifest(std::string_view bytes, const std::string& path);
+
+// Reads and decodes `dir`/MANIFEST: NotFound if missing, DataLoss if truncated or its checksum
+// is wrong, FailedPrecondition for an unknown version.
+absl::StatusOr<Manifest> LoadManifest(io::IoBackend& io, const std::string& dir);
+absl::Status PublishManifest(io::IoBackend& io, const std::string& dir, const Manifest& m);
+
+}  // namespace ringkv::pagestore
+
+#endif  // RINGKV_PAGESTORE_MANIFEST_H_

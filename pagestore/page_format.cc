@@ -1,0 +1,11 @@
+#include "pagestore/page_format.h"
+
+#include <xxhash.h>
+
+namespace ringkv::pagestore {
+
+uint64_t PageChecksum(const uint8_t* page, uint32_t page_size) {
+  return XXH3_64bits(page + 8, page_size - 8);
+}
+
+}  // namespace ringkv::pagestore

@@ -1,0 +1,139 @@
+// PageStore is the copy-on-write page file with its MANIFEST: readers pin a published version
+// and read its pages through a shared read-only mmap (default) or through the ring into a
+// bounded, checksum-verified cache; one checkpoint at a time stages new page versions, writes
+// them in batches, fsyncs, and publishes a new manifest. Freed pages are reused only once the
+// manifest that dropped them is durable and no pinned version can reach them.
+#ifndef RINGKV_PAGESTORE_PAGE_STORE_H_
+#define RINGKV_PAGESTORE_PAGE_STORE_H_
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "pagestore/manifest.h"
+#include "uring/io_backend.h"
+
+namespace ringkv::pagestore {
+
+struct PageStoreOptions {
+  uint32_t page_size = 4096;        // of a new store
+  uint32_t expected_page_size = 0;  // if set, an existing store of another size is an error
+  bool use_mmap = true;             // else (or if mmap fails) reads go through the ring
+  size_t cache_bytes = 64u << 20;   // page cache of the pread path
+  uint64_t max_file_bytes = 1ull << 36;  // address space reserved for the mapping (64 GiB)
+};
+
+struct PageView {
+  const uint8_t* payload = nullptr;  // the bytes after the page header
+  size_t size = 0;
+  std::shared_ptr<const void> pin;  // holds a cached copy alive (pread path)
+};
+
+struct PageStoreStats {
+  uint64_t page_count = 0;
+  uint64_t free_pages = 0;
+  uint64_t pages_written = 0;
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  bool mmap = false;
+};
+
+class PageStore {
+ public:
+  // A published version, pinned while this object lives.
+  class Version {
+   public:
+    ~Version();
+    uint64_t root() const { return m_.root; }
+    uint64_t checkpoint_lsn() const { return m_.checkpoint_lsn; }
+    uint64_t generation() const { return m_.generation; }
+    uint64_t page_count() const { return m_.page_count; }
+    // DataLoss if `id` is outside this version or the page fails its checks.
+    absl::StatusOr<PageView> Read(uint64_t id) const;
+
+   private:
+    friend class PageStore;
+    Version(PageStore* store, Manifest m) : store_(store), m_(std::move(m)) {}
+    PageStore* store_;
+    Manifest m_;
+  };
+
+  // Opens the store in `dir` (page file `pages.db` + MANIFEST), creating an empty one if there
+  // is no MANIFEST.
+  static absl::StatusOr<std::unique_ptr<PageStore>> Open(io::IoBackend& io, std::string dir,
+                                                         const PageStoreOptions& options);
+  ~PageStore();
+
+  std::shared_ptr<Version> Current();
+  uint32_t page_size() const { return page_size_; }
+  uint32_t payload_size() const;
+
+  // One checkpoint at a time: Allocate/Stage/Free, then Commit or Abort.
+  absl::StatusOr<uint64_t> Allocate();
+  absl::Status Stage(uint64_t id, uint8_t type, absl::Span<const uint8_t> payload);
+  void Free(uint64_t id);
+  // Writes the staged pages (batched through the ring), fsyncs the page file, publishes the
+  // manifest; then Current() is the new version.
+  absl::Status Commit(uint64_t root, uint64_t checkpoint_lsn);
+  void Abort();
+
+  // Reads every page in use and checks it; DataLoss naming the first bad page and offset.
+  absl::Status Verify();
+  PageStoreStats stats() const;
+
+ private:
+  struct CachedPage;
+  PageStore(io::IoBackend& io, std::string dir, const PageStoreOptions& options);
+  absl::Status Init();
+  absl::StatusOr<PageView> ReadPage(uint64_t id) const;
+  absl::StatusOr<std::string> ReadFromDisk(uint64_t id) const;
+  absl::Status CheckPage(uint64_t id, const uint8_t* page) const;
+  void Unpin(uint64_t generation);
+  void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteStaged();
+
+  io::IoBackend& io_;
+  const std::string dir_;
+  const std::string path_;
+  const PageStoreOptions options_;
+  uint32_t page_size_ = 0;
+  io::FileSlot read_file_;
+  io::FileSlot write_file_;
+  bool direct_ = false;
+  uint8_t* map_ = nullptr;  // the reserved read-only mapping, or null on the pread path
+  std::unique_ptr<io::BufferPool> write_pool_;
+
+  mutable absl::Mutex mu_;
+  Manifest published_ ABSL_GUARDED_BY(mu_);
+  uint64_t file_pages_ ABSL_GUARDED_BY(mu_) = 0;  // pages the file has room for
+  std::vector<uint64_t> free_ ABSL_GUARDED_BY(mu_);  // reusable now
+  // Pages dropped by the checkpoint that left generation g: reusable once nothing <= g is pinned.
+  std::map<uint64_t, std::vector<uint64_t>> pending_free_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);  // generation -> pinned versions
+  // The checkpoint being built.
+  std::map<uint64_t, std::string> staged_ ABSL_GUARDED_BY(mu_);  // id -> whole page
+  std::vector<uint64_t> staged_free_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> taken_from_free_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_page_count_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t pages_written_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Page cache of the pread path: LRU, bounded.
+  mutable absl::Mutex cache_mu_;
+  mutable std::list<uint64_t> lru_ ABSL_GUARDED_BY(cache_mu_);
+  mutable absl::flat_hash_map<uint64_t, std::pair<std::shared_ptr<CachedPage>,
+                                                  std::list<uint64_t>::iterator>>
+      cache_ ABSL_GUARDED_BY(cache_mu_);
+  mutable uint64_t hits_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  mutable uint64_t misses_ ABSL_GUARDED_BY(cache_mu_) = 0;
+};
+
+}  // namespace ringkv::pagestore
+
+#endif  // RINGKV_PAGESTORE_PAGE_STORE_H_
