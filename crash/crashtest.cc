@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -136,7 +137,7 @@ absl::StatusOr<std::optional<std::string>> CheckState(Workload& w, const CrashSi
   absl::StatusOr<CrashStateSummary> summary = sim.Materialize(plan, scratch);
   if (!summary.ok()) return summary.status();
   if (choices != nullptr) *choices = summary->choices;
-  absl::StatusOr<KvState> state = Recover(w, scratch, io);
+  absl::StatusOr<KvState> state = Recover(w, scratch + "/db", io);
   if (!state.ok()) {
     return std::optional<std::string>(Describe(
         Violation{"5 recovery failed on a legal crash state", "", std::string(state.status().message())},
@@ -306,7 +307,11 @@ absl::StatusOr<CrashReport> ReplayRepro(const std::string& path, const std::stri
   absl::StatusOr<std::optional<std::string>> v =
       CheckState(*workload, sim, *history, plan, scratch, posix, &choices);
   std::error_code ec;
-  std::filesystem::remove_all(scratch, ec);
+  if (std::getenv("RINGKV_CRASH_KEEP") != nullptr) {
+    std::fprintf(stderr, "crash state kept in %s\n", scratch.c_str());
+  } else {
+    std::filesystem::remove_all(scratch, ec);
+  }
   if (!v.ok()) return v.status();
   CrashReport report;
   report.states_checked = 1;

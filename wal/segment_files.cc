@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -34,6 +35,29 @@ bool ParseSegmentName(const std::string& name, uint64_t* number) {
 }
 
 }  // namespace
+
+absl::StatusOr<uint64_t> SegmentFiles::ExistingSegmentBytes(io::IoBackend& io,
+                                                            const std::string& dir) {
+  SegmentFiles probe(io, dir, kSegmentHeaderBytes);
+  std::vector<uint64_t> segments;
+  std::vector<std::string> retired;
+  absl::Status s = probe.List(&segments, &retired);
+  if (!s.ok() || segments.empty()) return uint64_t{0};
+  const std::string path = probe.PathOf(segments.front());
+  absl::StatusOr<io::FileSlot> f = io.ReserveFile();
+  if (!f.ok()) return f.status();
+  std::string block(kSegmentHeaderBytes, '\0');
+  io::Completion c = io.Run(io::Chain().OpenAt(f->id(), path, O_RDONLY));
+  if (c.ok()) c = io.Run(io::Chain().ReadUpTo(f->id(), block.data(), block.size(), 0));
+  if (!c.ok()) return c.status;
+  const std::optional<SegmentHeader> h = DecodeSegmentHeader(block);
+  if (!h || h->segment_bytes < 2 * kSegmentHeaderBytes || h->segment_bytes % 4096 != 0) {
+    return absl::DataLossError(absl::StrCat("WAL segment ", path,
+                                            " has a bad header at offset 0 (magic, version, "
+                                            "checksum or size wrong)"));
+  }
+  return h->segment_bytes;
+}
 
 SegmentFiles::SegmentFiles(io::IoBackend& io, std::string dir, uint64_t segment_bytes)
     : io_(io), dir_(std::move(dir)), segment_bytes_(segment_bytes) {}
@@ -99,7 +123,8 @@ absl::Status SegmentFiles::WriteZeroedFile(const std::string& path, uint64_t num
   // Header first (in the same buffer), then zeros to the end: every block written once.
   const std::string header = EncodeSegmentHeader({number, segment_bytes_});
   std::memcpy(zero.data, header.data(), header.size());
-  c = io_.Run(io::Chain().Write(f->id(), zero.data, kZeroChunk, 0, zero.index));
+  c = io_.Run(io::Chain().Write(f->id(), zero.data, std::min(kZeroChunk, segment_bytes_), 0,
+                                zero.index));
   std::memset(zero.data, 0, header.size());
   for (uint64_t off = kZeroChunk; c.ok() && off < segment_bytes_;) {
     io::Chain batch;

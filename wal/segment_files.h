@@ -16,6 +16,10 @@ namespace ringkv::wal {
 
 class SegmentFiles {
  public:
+  // The segment size of the segments already in `dir` (from the first one's header), or 0 if
+  // there are none: an existing log keeps its own size whatever the options say.
+  static absl::StatusOr<uint64_t> ExistingSegmentBytes(io::IoBackend& io, const std::string& dir);
+
   SegmentFiles(io::IoBackend& io, std::string dir, uint64_t segment_bytes);
 
   const std::string& dir() const { return dir_; }

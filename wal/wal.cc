@@ -35,7 +35,11 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(io::IoBackend& io, std::string di
     return absl::InvalidArgumentError(absl::StrCat(
         "WAL segment size ", options.segment_bytes, " must be a multiple of 4096, >= 65536"));
   }
-  std::unique_ptr<Wal> wal(new Wal(io, std::move(dir), options, min_lsn));
+  absl::StatusOr<uint64_t> existing = SegmentFiles::ExistingSegmentBytes(io, dir);
+  if (!existing.ok()) return existing.status();
+  WalOptions effective = options;
+  if (*existing != 0) effective.segment_bytes = *existing;
+  std::unique_ptr<Wal> wal(new Wal(io, std::move(dir), effective, min_lsn));
   absl::Status s = wal->Init();
   if (!s.ok()) return s;
   return wal;
