@@ -43,7 +43,8 @@ std::string Dirname(const std::string& path) {
 // An op that happened before the crash, with what the crash-time view knows about it.
 struct Happened {
   const RecordedOp* op;
-  bool chain_completed;  // its chain finished before the crash
+  bool chain_completed;       // its chain finished before the crash
+  bool in_progress = false;   // under way at the crash: may be torn, durable by no means
 };
 
 // a precedes b in time for certain: same linked chain and earlier, or a's chain completed before
@@ -94,10 +95,17 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
                    : plan.mode == CrashMode::kAllLost ? 0
                                                       : rng() % (chain_ops.size() + 1);
       for (size_t i = 0; i < cut; ++i) happened.push_back({chain_ops[i], false});
+      // The op after the finished prefix was under way: some of its sectors may have landed.
+      if (plan.mode == CrashMode::kRandom && cut < chain_ops.size()) {
+        happened.push_back({chain_ops[cut], false, true});
+      }
     } else {
       for (const RecordedOp* op : chain_ops) {
-        if (plan.mode == CrashMode::kAllKept || (plan.mode == CrashMode::kRandom && rng() % 2)) {
+        if (plan.mode == CrashMode::kAllKept) {
           happened.push_back({op, false});
+        } else if (plan.mode == CrashMode::kRandom) {
+          const uint64_t r = rng() % 3;  // not started, finished, or under way
+          if (r > 0) happened.push_back({op, false, r == 2});
         }
       }
     }
@@ -109,7 +117,7 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
   std::map<std::string, std::vector<size_t>> dir_syncs;
   for (size_t i = 0; i < happened.size(); ++i) {
     const RecordedOp& op = *happened[i].op;
-    if (!IsSync(op)) continue;
+    if (!IsSync(op) || happened[i].in_progress) continue;
     if (op.directory) {
       dir_syncs[op.path].push_back(i);
     } else {
@@ -117,6 +125,7 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
     }
   }
   auto data_durable = [&](const Happened& h) {
+    if (h.in_progress) return false;
     if (h.op->type == OpType::kWrite && h.op->dsync) return true;  // completed O_DSYNC write
     auto it = file_syncs.find(h.op->inode);
     if (it == file_syncs.end()) return false;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "crash/crashtest.h"
 #include "tools/command.h"
+#include "uring/sabotage.h"
 
 ABSL_FLAG(std::string, mode, "simulate", "crash: simulate | kill | fault");
 ABSL_FLAG(uint64_t, seed, 1, "crash: seed of the workload and of the crash states");
@@ -20,6 +21,10 @@ ABSL_FLAG(uint64_t, states, 400,
           "(fault)");
 ABSL_FLAG(std::string, workdir, "/var/tmp", "crash: scratch directory");
 ABSL_FLAG(bool, keep_going, false, "crash: continue after the first violation");
+ABSL_FLAG(std::string, sabotage, "none",
+          "crash: break the engine on purpose to see the harness catch it: "
+          "ack_before_wal_write, skip_segment_dir_fsync, skip_manifest_temp_fsync, "
+          "replay_torn_records");
 
 namespace ringkv::tools {
 namespace {
@@ -60,6 +65,11 @@ int RunCrash(const std::vector<std::string>& args) {
       return 2;
     }
     return PrintReport("replay", crash::ReplayRepro(args[1], options.work_dir));
+  }
+  absl::Status sabotaged = sabotage::Set(absl::GetFlag(FLAGS_sabotage));
+  if (!sabotaged.ok()) {
+    std::fprintf(stderr, "ringkv crash: %s\n", std::string(sabotaged.message()).c_str());
+    return 2;
   }
   const uint64_t ops = absl::GetFlag(FLAGS_ops);
   const std::string mode = absl::GetFlag(FLAGS_mode);

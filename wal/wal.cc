@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "uring/check.h"
 #include "uring/dio_alignment.h"
+#include "uring/sabotage.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {
@@ -186,7 +187,14 @@ absl::Status Wal::SegmentFor(uint64_t lsn, io::FileId* file) {
     wanted_segment_ = n + 1 + (options_.preallocate ? 1 : 0);
     cv_.SignalAll();
   }
-  while (open_.count(n) == 0 && allocator_error_.ok() && !stopping_) cv_.Wait(&mu_);
+  while (open_.count(n) == 0 && allocator_error_.ok() && !stopping_) {
+    if (n < ready_segment_) {
+      return absl::InternalError(absl::StrCat("WAL segment ", files_.PathOf(n),
+                                              " was retired while it still held unwritten "
+                                              "records"));
+    }
+    cv_.Wait(&mu_);
+  }
   if (!allocator_error_.ok()) return allocator_error_;
   auto it = open_.find(n);
   if (it == open_.end()) return absl::FailedPreconditionError("WAL is closing");
@@ -354,6 +362,7 @@ absl::Status Wal::WaitDurableLocked(uint64_t end) {
 
 absl::Status Wal::WaitDurable(uint64_t end) {
   absl::MutexLock lock(&mu_);
+  if (sabotage::Get().ack_before_wal_write) return failed_;
   return WaitDurableLocked(end);
 }
 
@@ -394,7 +403,8 @@ absl::Status Wal::DropBelow(uint64_t lsn) {
   uint64_t current;
   {
     absl::MutexLock lock(&mu_);
-    current = next_lsn_ / data_bytes_;
+    // A segment still holding records that are not durable is never retired.
+    current = std::min(next_lsn_, durable_lsn_) / data_bytes_;
   }
   for (uint64_t n : present) {
     if ((n + 1) * data_bytes_ > lsn || n >= current) break;
