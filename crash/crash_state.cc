@@ -216,7 +216,12 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
         choice = kLose;
       } else if (plan.mode == CrashMode::kRandom) {
         const uint64_t r = rng() % 4;
-        choice = r < 2 ? kKeep : r == 2 ? kLose : kTear;
+        // A write under way at the crash is the one most likely to be torn.
+        if (happened[i].in_progress) {
+          choice = r == 0 ? kKeep : r == 1 ? kLose : kTear;
+        } else {
+          choice = r < 2 ? kKeep : r == 2 ? kLose : kTear;
+        }
         if (choice == kTear && (op.type != OpType::kWrite || op.len <= kSector)) choice = kLose;
       }
     } else {
