@@ -20,8 +20,9 @@ class LockFile {
   LockFile& operator=(const LockFile&) = delete;
 
  private:
-  explicit LockFile(io::FileSlot slot) : slot_(std::move(slot)) {}
+  LockFile(io::FileSlot slot, std::string path) : slot_(std::move(slot)), path_(std::move(path)) {}
   io::FileSlot slot_;
+  std::string path_;
 };
 
 }  // namespace ringkv

@@ -1,0 +1,275 @@
+// The engine on disk, through DB::Open: a random model test on both I/O backends and both read
+// paths across checkpoints and reopens; limits and bad input; the lock; foreign and newer
+// files; a SIGKILLed writer loses no acknowledged key.
+#include "engine/db.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace ringkv {
+namespace {
+
+using ::ringkv::testing::TempDir;
+using ::testing::HasSubstr;
+
+struct Config {
+  IoBackendKind backend;
+  ReadPath read_path;
+};
+
+Options SmallOptions(const Config& c) {
+  Options o;
+  o.io_backend = c.backend;
+  o.read_path = c.read_path;
+  o.memtable_bytes = 64 << 10;
+  o.wal_segment_bytes = 128 << 10;
+  o.page_cache_bytes = 256 << 10;
+  return o;
+}
+
+class DbTest : public ::testing::TestWithParam<Config> {
+ protected:
+  std::string path() const { return dir_.Join("db"); }
+  std::unique_ptr<DB> Open() {
+    auto db = DB::Open(SmallOptions(GetParam()), path());
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+  TempDir dir_;
+};
+
+using Model = std::map<std::string, std::string>;
+
+void ExpectEqual(DB& db, const Model& model) {
+  auto it = db.NewIterator({});
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    ASSERT_NE(m, model.end()) << "extra key " << it->key();
+    ASSERT_EQ(it->key(), m->first);
+    ASSERT_EQ(it->value(), m->second) << "key " << m->first;
+  }
+  ASSERT_TRUE(it->status().ok()) << it->status();
+  ASSERT_EQ(m, model.end()) << "missing " << m->first;
+}
+
+TEST_P(DbTest, RandomOperationsMatchModelAcrossCheckpointsAndReopens) {
+  std::mt19937_64 rng(7);
+  Model model;
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  for (int step = 0; step < 4000; ++step) {
+    const int op = static_cast<int>(rng() % 100);
+    const std::string key = absl::StrCat("key", rng() % 500);
+    if (op < 50) {
+      // Now and then a value big enough for overflow pages.
+      const size_t len = rng() % 25 == 0 ? 3000 + rng() % 20000 : rng() % 100;
+      const std::string value(len, static_cast<char>('a' + rng() % 26));
+      ASSERT_TRUE(db->Put(WriteOptions{.sync = rng() % 4 == 0}, key, value).ok());
+      model[key] = value;
+    } else if (op < 65) {
+      ASSERT_TRUE(db->Delete(WriteOptions{.sync = false}, key).ok());
+      model.erase(key);
+    } else if (op < 72) {
+      WriteBatch b;
+      for (int i = 0; i < 4; ++i) {
+        const std::string k = absl::StrCat("key", rng() % 500);
+        b.Put(k, k);
+        model[k] = k;
+      }
+      ASSERT_TRUE(db->Write({}, b).ok());
+    } else if (op < 94) {
+      auto got = db->Get({}, key);
+      auto want = model.find(key);
+      if (want == model.end()) {
+        ASSERT_TRUE(absl::IsNotFound(got.status())) << key;
+      } else {
+        ASSERT_TRUE(got.ok()) << got.status();
+        ASSERT_EQ(*got, want->second);
+      }
+    } else if (op < 97) {
+      ASSERT_TRUE(db->Checkpoint().ok());
+    } else {
+      ASSERT_TRUE(db->Close().ok());
+      db = Open();
+      ASSERT_NE(db, nullptr);
+      ExpectEqual(*db, model);
+    }
+  }
+  ExpectEqual(*db, model);
+  auto report = db->VerifyIntegrity();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(*report, HasSubstr("ok:"));
+}
+
+TEST_P(DbTest, LimitsAndBadInput) {
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->Put({}, "", "v").code(), absl::StatusCode::kInvalidArgument);
+  absl::Status s = db->Put({}, std::string(16385, 'k'), "v");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("16384"));
+  EXPECT_TRUE(db->Put({}, std::string(16384, 'k'), "max key").ok());
+  EXPECT_TRUE(db->Put({}, "empty", "").ok());
+  const std::string big(8 << 20, 'B');
+  EXPECT_TRUE(db->Put({}, "big", big).ok());
+  ASSERT_TRUE(db->Checkpoint().ok());
+  EXPECT_EQ(*db->Get({}, std::string(16384, 'k')), "max key");
+  EXPECT_EQ(*db->Get({}, "empty"), "");
+  EXPECT_EQ(db->Get({}, "big")->size(), big.size());
+  WriteBatch bad;
+  bad.Put("ok", "1");
+  bad.Put("", "2");
+  EXPECT_EQ(db->Write({}, bad).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::IsNotFound(db->Get({}, "ok").status())) << "a rejected batch applies nothing";
+}
+
+TEST_P(DbTest, SecondOpenIsRefusedNamingTheLock) {
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  auto again = DB::Open(SmallOptions(GetParam()), path());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr(path() + "/LOCK"));
+  ASSERT_TRUE(db->Close().ok());
+  auto after = DB::Open(SmallOptions(GetParam()), path());
+  EXPECT_TRUE(after.ok()) << after.status();
+}
+
+TEST_P(DbTest, MissingForeignAndNewerDatabasesAreClearErrors) {
+  Options o = SmallOptions(GetParam());
+  o.create_if_missing = false;
+  auto missing = DB::Open(o, path());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  // A plain file where the database should be.
+  ringkv::testing::WriteFileOrDie(dir_.Join("file"), "hello");
+  auto file = DB::Open(SmallOptions(GetParam()), dir_.Join("file"));
+  EXPECT_FALSE(file.ok());
+  EXPECT_THAT(std::string(file.status().message()), HasSubstr("not a directory"));
+  // A directory whose MANIFEST is not ours.
+  ASSERT_EQ(::mkdir(dir_.Join("foreign").c_str(), 0755), 0);
+  ringkv::testing::WriteFileOrDie(dir_.Join("foreign/MANIFEST"), "definitely not a manifest");
+  auto foreign = DB::Open(SmallOptions(GetParam()), dir_.Join("foreign"));
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(foreign.status().message()), HasSubstr("not a ringkv MANIFEST"));
+  // A database written by a newer format version.
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put({}, "k", "v").ok());
+  }
+  std::string m = ringkv::testing::ReadFileOrDie(path() + "/MANIFEST");
+  m[8] = 9;  // version field
+  ringkv::testing::WriteFileOrDie(path() + "/MANIFEST", m);
+  auto newer = DB::Open(SmallOptions(GetParam()), path());
+  EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(newer.status().message()), HasSubstr("version 9"));
+  o.create_if_missing = true;
+  o.error_if_exists = true;
+  EXPECT_EQ(DB::Open(o, dir_.Join("foreign")).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_P(DbTest, ConcurrentReadersAndWriters) {
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 200; ++i) {
+        // Each writer owns its keys, and writes increasing values.
+        if (!db->Put(WriteOptions{.sync = i % 10 == 0}, absl::StrCat("w", w, "-", i % 50),
+                     absl::StrCat(i))
+                 .ok()) {
+          errors++;
+        }
+      }
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        auto it = db->NewIterator({});
+        std::string prev;
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          if (!prev.empty() && !(prev < it->key())) errors++;
+          prev = std::string(it->key());
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 4; ++i) threads[i].join();
+  stop = true;
+  for (size_t i = 4; i < threads.size(); ++i) threads[i].join();
+  EXPECT_EQ(errors.load(), 0);
+  for (int w = 0; w < 4; ++w) EXPECT_EQ(*db->Get({}, absl::StrCat("w", w, "-49")), "199");
+}
+
+// A child writes with sync=true and reports each acknowledged key; the parent kills it at a
+// random moment and must find every reported key after reopening.
+TEST_P(DbTest, SigkilledWriterLosesNoAcknowledgedKey) {
+  for (int round = 0; round < 3; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      auto db = DB::Open(SmallOptions(GetParam()), path());
+      if (!db.ok()) _exit(2);
+      for (int i = 0;; ++i) {
+        const std::string key = absl::StrCat("r", round, "-", i);
+        if (!(*db)->Put({}, key, key + "-value").ok()) _exit(3);
+        const std::string line = key + "\n";
+        if (::write(fds[1], line.data(), line.size()) < 0) _exit(4);
+      }
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
+    ::kill(pid, SIGKILL);
+    std::string acked;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) acked.append(buf, n);
+    ::close(fds[0]);
+    int status;
+    ::waitpid(pid, &status, 0);
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    size_t count = 0;
+    for (size_t start = 0, end; (end = acked.find('\n', start)) != std::string::npos;
+         start = end + 1, ++count) {
+      const std::string key = acked.substr(start, end - start);
+      auto v = db->Get({}, key);
+      ASSERT_TRUE(v.ok()) << "acknowledged " << key << " lost: " << v.status();
+      EXPECT_EQ(*v, key + "-value");
+    }
+    EXPECT_GT(count, 0u) << "the child acknowledged nothing before the kill";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Configs, DbTest,
+    ::testing::Values(Config{IoBackendKind::kUring, ReadPath::kMmap},
+                      Config{IoBackendKind::kUring, ReadPath::kPread},
+                      Config{IoBackendKind::kPosix, ReadPath::kMmap},
+                      Config{IoBackendKind::kPosix, ReadPath::kPread}),
+    [](const ::testing::TestParamInfo<Config>& info) {
+      return absl::StrCat(info.param.backend == IoBackendKind::kPosix ? "Posix" : "Uring",
+                          info.param.read_path == ReadPath::kMmap ? "Mmap" : "Pread");
+    });
+
+}  // namespace
+}  // namespace ringkv
