@@ -140,12 +140,12 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
   const size_t bytes = VarintLength(klen) + klen + 8 + VarintLength(vlen) + vlen;
   char* buf = arena_.Allocate(bytes);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(klen));
-  std::memcpy(p, key.data(), klen);
+  if (klen > 0) std::memcpy(p, key.data(), klen);  // an empty view may have a null data()
   p += klen;
   EncodeFixed64(p, (seq << 8) | static_cast<uint8_t>(type));
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(vlen));
-  std::memcpy(p, value.data(), vlen);
+  if (vlen > 0) std::memcpy(p, value.data(), vlen);
 
   Node* prev[kMaxHeight];
   Node* x = FindGreaterOrEqual(key, seq, prev);

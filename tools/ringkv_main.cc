@@ -11,6 +11,7 @@
 namespace ringkv::tools {
 
 extern const Command kDemoCommand;
+extern const Command kIoDemoCommand;
 extern const Command kPutCommand;
 extern const Command kGetCommand;
 extern const Command kDeleteCommand;
@@ -26,7 +27,7 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
       kDemoCommand,  kPutCommand,        kGetCommand,   kDeleteCommand, kScanCommand,
       kLoadCommand,  kDumpCommand,       kCheckpointCommand, kStatsCommand, kCheckCommand,
-      kCrashCommand};
+      kCrashCommand, kIoDemoCommand};
   return commands;
 }
 

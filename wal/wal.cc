@@ -232,7 +232,7 @@ absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
                            : FragmentType::kMiddle;
     h.generation = static_cast<uint16_t>(next_lsn_ / data_bytes_);
     char* at = reinterpret_cast<char*>(buf_.data) + (next_lsn_ - buf_lsn_);
-    std::memcpy(at + kFragmentHeaderBytes, record.data(), n);
+    if (n > 0) std::memcpy(at + kFragmentHeaderBytes, record.data(), n);
     EncodeFragmentHeader(h, at);
     h.checksum = FragmentChecksum(at, record.substr(0, n));
     EncodeFragmentHeader(h, at);
