@@ -45,7 +45,7 @@ class DefaultWorkload final : public Workload {
       auto key = [&] { return absl::StrCat("key", rng() % 40); };
       auto value = [&](size_t i) {
         // Mostly small values, now and then one that spans several WAL blocks.
-        const size_t len = rng() % 20 == 0 ? 3000 + rng() % 9000 : 1 + rng() % 120;
+        const size_t len = rng() % 10 == 0 ? 1000 + rng() % 9000 : 1 + rng() % 120;
         return absl::StrCat("v", i, "-", std::string(len, static_cast<char>('a' + i % 26)));
       };
       if (r < 8) {
@@ -221,8 +221,16 @@ absl::StatusOr<CrashReport> RunSimulate(Workload& workload, const CrashOptions& 
     plans.push_back({p, CrashMode::kAllKept, 0});
   }
   plans.push_back({points.back(), CrashMode::kAllLost, 0});
+  // Half the random states crash while a write is under way: that is where tearing happens.
+  std::vector<uint64_t> writes_in_flight;
+  for (const io::RecordedOp& op : sim.ops()) {
+    if (op.type == io::OpType::kWrite) writes_in_flight.push_back(op.submit_event);
+  }
   while (plans.size() < options.states) {
-    plans.push_back({points[rng() % points.size()], CrashMode::kRandom, rng()});
+    const bool tear = !writes_in_flight.empty() && plans.size() % 2 == 0;
+    const uint64_t p = tear ? writes_in_flight[rng() % writes_in_flight.size()]
+                            : points[rng() % points.size()];
+    plans.push_back({p, CrashMode::kRandom, rng()});
   }
   plans.resize(std::min(plans.size(), std::max<size_t>(options.states, 1)));
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Counts GoogleTest cases from the XML reports in a directory and prints 'N passed, N failed'.
+"""Counts GoogleTest cases from the XML reports in the given directories and prints 'N passed, N failed'.
 
-Exits 1 if any case failed, if no case ran, or if the test runner itself failed (a crash leaves
-no report for the crashed binary, so the runner's status is taken into account too)."""
+Usage: count_tests.py RUNNER_STATUS DIR... Exits 1 if any case failed, if no case ran, or if
+the runner failed (a crashed binary leaves no report, so the runner's status counts too)."""
 import pathlib
 import sys
 import xml.etree.ElementTree as ET
 
-reports = pathlib.Path(sys.argv[1])
-runner_status = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+runner_status = int(sys.argv[1])
+report_dirs = [pathlib.Path(d) for d in sys.argv[2:]]
 passed = failed = skipped = 0
-for report in sorted(reports.glob("*.xml")):
+for report in sorted(r for d in report_dirs for r in d.glob("*.xml")):
     try:
         root = ET.parse(report).getroot()
     except ET.ParseError as e:
