@@ -242,7 +242,7 @@ class Merger {
     for (size_t i = 0; i < pending_.size(); ++i) {
       const Pending& p = pending_[i];
       if (!leaf.empty() && !leaf.Fits(p.encoded.size())) {
-        absl::Status s = WriteNode(leaf, sep, has_sep);
+        absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
         if (!s.ok()) return s;
         leaf.Reset();
         sep = ShortestSeparator(prev_last, p.key);
@@ -253,7 +253,7 @@ class Merger {
       prev_last = p.key;
     }
     if (!leaf.empty()) {
-      absl::Status s = WriteNode(leaf, sep, has_sep);
+      absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
       if (!s.ok()) return s;
     }
     pending_.clear();
@@ -261,16 +261,18 @@ class Merger {
     return absl::OkStatus();
   }
 
-  absl::Status WriteNode(const NodeBuilder& node, const std::string& sep, bool has_sep) {
+  // Writes a finished node to a new page and records it (with its lower bound) in `level`.
+  absl::Status WriteNode(const NodeBuilder& node, TreePageKind kind, const std::string& sep,
+                         bool has_sep, std::vector<OutNode>* level) {
     absl::StatusOr<uint64_t> id = writer_.Allocate();
     if (!id.ok()) return id.status();
     const std::string payload = node.Finish();
     absl::Status s = writer_.Write(
-        *id, TreePageKind::kLeaf,
+        *id, kind,
         absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
     if (!s.ok()) return s;
     ++stats_.pages_written;
-    out_.push_back(OutNode{*id, sep, has_sep});
+    level->push_back(OutNode{*id, sep, has_sep});
     return absl::OkStatus();
   }
 
@@ -296,7 +298,7 @@ class Merger {
         EncodeEntry(&encoded, overflow ? kKeyOverflow : 0, static_cast<uint32_t>(child.sep.size()),
                     0, overflow ? std::string(8, '\0') : child.sep, "", false);
         if (!node.Fits(encoded.size())) {
-          absl::Status s = WriteInternal(node, first, &next);
+          absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);
           if (!s.ok()) return s;
           node.Reset();
           first = child;
@@ -313,25 +315,11 @@ class Merger {
         node.AddEntry(encoded);
         node.AddChild(child.page);
       }
-      absl::Status s = WriteInternal(node, first, &next);
+      absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);
       if (!s.ok()) return s;
       level = std::move(next);
     }
     return level[0].page;
-  }
-
-  absl::Status WriteInternal(const NodeBuilder& node, const OutNode& first,
-                             std::vector<OutNode>* next) {
-    absl::StatusOr<uint64_t> id = writer_.Allocate();
-    if (!id.ok()) return id.status();
-    const std::string payload = node.Finish();
-    absl::Status s = writer_.Write(
-        *id, TreePageKind::kInternal,
-        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
-    if (!s.ok()) return s;
-    ++stats_.pages_written;
-    next->push_back(OutNode{*id, first.sep, first.has_sep});
-    return absl::OkStatus();
   }
 
   TreePageReader& reader_;

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "engine/coding.h"
+#include "uring/coding.h"
 #include "uring/check.h"
 
 namespace ringkv {

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <new>
 
-#include "engine/coding.h"
+#include "uring/coding.h"
 #include "uring/check.h"
 
 namespace ringkv {

@@ -1,7 +1,7 @@
 #include "engine/write_batch.h"
 
 #include "absl/strings/str_cat.h"
-#include "engine/coding.h"
+#include "uring/coding.h"
 #include "engine/size_limits.h"
 
 namespace ringkv {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uring/coding.h"
 #include "uring/publish.h"
 
 namespace ringkv::pagestore {
@@ -19,32 +20,19 @@ constexpr char kMagic[8] = {'R', 'K', 'V', 'M', 'A', 'N', 'I', 'F'};
 constexpr size_t kFixedBytes = 8 + 4 + 4 + 8 * 5;
 constexpr size_t kMaxManifestBytes = 1u << 30;
 
-void Put64(std::string* s, uint64_t v) { s->append(reinterpret_cast<const char*>(&v), 8); }
-void Put32(std::string* s, uint32_t v) { s->append(reinterpret_cast<const char*>(&v), 4); }
-uint64_t Get64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-uint32_t Get32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-
 }  // namespace
 
 std::string EncodeManifest(const Manifest& m) {
   std::string out(kMagic, 8);
-  Put32(&out, kManifestVersion);
-  Put32(&out, m.page_size);
-  Put64(&out, m.root);
-  Put64(&out, m.page_count);
-  Put64(&out, m.checkpoint_lsn);
-  Put64(&out, m.generation);
-  Put64(&out, m.free_pages.size());
-  for (uint64_t p : m.free_pages) Put64(&out, p);
-  Put64(&out, XXH3_64bits(out.data(), out.size()));
+  PutFixed32(&out, kManifestVersion);
+  PutFixed32(&out, m.page_size);
+  PutFixed64(&out, m.root);
+  PutFixed64(&out, m.page_count);
+  PutFixed64(&out, m.checkpoint_lsn);
+  PutFixed64(&out, m.generation);
+  PutFixed64(&out, m.free_pages.size());
+  for (uint64_t p : m.free_pages) PutFixed64(&out, p);
+  PutFixed64(&out, XXH3_64bits(out.data(), out.size()));
   return out;
 }
 
@@ -58,7 +46,7 @@ absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& p
     return absl::DataLossError(absl::StrCat(
         path, " is not a ringkv MANIFEST (bad magic): not a ringkv database, or damaged"));
   }
-  const uint32_t version = Get32(b.data() + 8);
+  const uint32_t version = DecodeFixed32(b.data() + 8);
   if (version != kManifestVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "MANIFEST ", path, " has format version ", version, "; this ringkv reads version ",
@@ -68,13 +56,13 @@ absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& p
     return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is truncated: ", b.size(),
                                             " bytes, need at least ", kFixedBytes + 8));
   }
-  const uint64_t free_count = Get64(b.data() + kFixedBytes - 8);
+  const uint64_t free_count = DecodeFixed64(b.data() + kFixedBytes - 8);
   const uint64_t want = kFixedBytes + 8 * free_count + 8;
   if (free_count > kMaxManifestBytes / 8 || b.size() != want) {
     return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is truncated or too long: ",
                                             b.size(), " bytes, its free list needs ", want));
   }
-  const uint64_t stored = Get64(b.data() + want - 8);
+  const uint64_t stored = DecodeFixed64(b.data() + want - 8);
   const uint64_t actual = XXH3_64bits(b.data(), want - 8);
   if (stored != actual) {
     return absl::DataLossError(absl::StrFormat(
@@ -82,14 +70,14 @@ absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& p
         want - 8, stored, actual));
   }
   Manifest m;
-  m.page_size = Get32(b.data() + 12);
-  m.root = Get64(b.data() + 16);
-  m.page_count = Get64(b.data() + 24);
-  m.checkpoint_lsn = Get64(b.data() + 32);
-  m.generation = Get64(b.data() + 40);
+  m.page_size = DecodeFixed32(b.data() + 12);
+  m.root = DecodeFixed64(b.data() + 16);
+  m.page_count = DecodeFixed64(b.data() + 24);
+  m.checkpoint_lsn = DecodeFixed64(b.data() + 32);
+  m.generation = DecodeFixed64(b.data() + 40);
   m.free_pages.resize(free_count);
   for (uint64_t i = 0; i < free_count; ++i) {
-    m.free_pages[i] = Get64(b.data() + kFixedBytes + 8 * i);
+    m.free_pages[i] = DecodeFixed64(b.data() + kFixedBytes + 8 * i);
   }
   if (m.page_size < 512 || m.page_size > 65536 || (m.page_size & (m.page_size - 1)) != 0) {
     return absl::DataLossError(absl::StrCat("MANIFEST ", path, " names page size ", m.page_size));

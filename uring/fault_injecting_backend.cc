@@ -64,7 +64,7 @@ Ticket FaultInjectingBackend::Submit(Chain chain, Callback done, bool caller_wai
   outer->completion.results.assign(n, -ECANCELED);
   PendingChain* o = outer.get();
   outer->self = outer;  // alive until its callback ran, even if the caller drops the ticket
-  outer->inner = inner_.Submit(
+  outer->inner = inner().Submit(
       std::move(forwarded),
       [this, o, injected = std::move(injected), origin = std::move(origin)](const Completion& c) {
         bool prefix_ok = true;
@@ -86,12 +86,6 @@ Ticket FaultInjectingBackend::Submit(Chain chain, Callback done, bool caller_wai
       },
       caller_waits);
   return outer;
-}
-
-void FaultInjectingBackend::Wait(const Ticket& ticket) {
-  // The inner chain's callback completes the outer one before the inner Wait returns.
-  inner_.Wait(ticket->inner);
-  RINGKV_DCHECK(ticket->done);
 }
 
 }  // namespace ringkv::io

@@ -10,18 +10,18 @@
 #include <functional>
 
 #include "absl/synchronization/mutex.h"
-#include "uring/io_backend.h"
+#include "uring/wrapping_backend.h"
 
 namespace ringkv::io {
 
-class FaultInjectingBackend final : public IoBackend {
+class FaultInjectingBackend final : public WrappingBackend {
  public:
   // Called once per op, in submission order, before it is issued: 0 lets it run, a negative
   // errno fails it. May keep state (count ops, fail the Nth); calls are serialized.
   using FaultFn = std::function<int32_t(const Op&)>;
 
   // `inner` must outlive this wrapper.
-  explicit FaultInjectingBackend(IoBackend& inner) : inner_(inner) {}
+  explicit FaultInjectingBackend(IoBackend& inner) : WrappingBackend(inner) {}
 
   void SetFault(FaultFn fn);
   void ClearFault();
@@ -34,18 +34,9 @@ class FaultInjectingBackend final : public IoBackend {
   uint64_t faults_injected() const { return faults_injected_.load(); }
 
   std::string_view name() const override { return "fault-injecting"; }
-  const BackendFeatures& features() const override { return inner_.features(); }
   Ticket Submit(Chain chain, Callback done = nullptr, bool caller_waits = false) override;
-  void Wait(const Ticket& ticket) override;
-  absl::StatusOr<std::unique_ptr<BufferPool>> CreateBufferPool(size_t count, size_t buffer_bytes,
-                                                               size_t alignment) override {
-    return inner_.CreateBufferPool(count, buffer_bytes, alignment);
-  }
-  FileTable& files() override { return inner_.files(); }
-  const FileTable& files() const override { return inner_.files(); }
 
  private:
-  IoBackend& inner_;
   absl::Mutex mu_;
   FaultFn fault_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> ops_seen_{0};

@@ -45,7 +45,7 @@ Ticket RecordingBackend::Submit(Chain chain, Callback done, bool caller_waits) {
   outer->callback = std::move(done);
   outer->self = outer;
   PendingChain* o = outer.get();
-  outer->inner = inner_.Submit(
+  outer->inner = inner().Submit(
       std::move(chain),
       [this, o, write_data = std::move(write_data), chain_id, submit_event](const Completion& c) {
         o->completion = c;

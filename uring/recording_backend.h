@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "uring/io_backend.h"
+#include "uring/wrapping_backend.h"
 
 namespace ringkv::io {
 
@@ -37,10 +37,10 @@ struct RecordedOp {
   uint64_t complete_event = 0;  // event number when it completed
 };
 
-class RecordingBackend final : public IoBackend {
+class RecordingBackend final : public WrappingBackend {
  public:
   // `inner` does the real I/O and must outlive this wrapper.
-  explicit RecordingBackend(IoBackend& inner) : inner_(inner) {}
+  explicit RecordingBackend(IoBackend& inner) : WrappingBackend(inner) {}
 
   // A new event number: the workload stamps its acknowledgements with it, so the harness knows
   // which writes were acknowledged before any crash point.
@@ -50,15 +50,7 @@ class RecordingBackend final : public IoBackend {
   std::vector<RecordedOp> ops() const;
 
   std::string_view name() const override { return "recording"; }
-  const BackendFeatures& features() const override { return inner_.features(); }
   Ticket Submit(Chain chain, Callback done = nullptr, bool caller_waits = false) override;
-  void Wait(const Ticket& ticket) override { inner_.Wait(ticket->inner); }
-  absl::StatusOr<std::unique_ptr<BufferPool>> CreateBufferPool(size_t count, size_t buffer_bytes,
-                                                               size_t alignment) override {
-    return inner_.CreateBufferPool(count, buffer_bytes, alignment);
-  }
-  FileTable& files() override { return inner_.files(); }
-  const FileTable& files() const override { return inner_.files(); }
 
  private:
   struct SlotState {
@@ -70,7 +62,6 @@ class RecordingBackend final : public IoBackend {
   void RecordCompletion(PendingChain& outer, const std::vector<std::string>& write_data,
                         uint64_t chain_id, uint64_t submit_event);
 
-  IoBackend& inner_;
   std::atomic<uint64_t> events_{0};
   std::atomic<uint64_t> chains_{0};
   mutable absl::Mutex mu_;

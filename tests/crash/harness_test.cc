@@ -64,7 +64,7 @@ TEST_P(SabotageTest, BrokenEngineIsCaught) {
   ASSERT_TRUE(sabotage::Set(GetParam().name).ok());
   bool caught = false;
   std::string message;
-  for (uint64_t seed = 1; seed <= 3 && !caught; ++seed) {
+  for (uint64_t seed = 1; seed <= 4 && !caught; ++seed) {
     auto w = MakeDefaultWorkload(seed, 150);
     auto report = RunSimulate(*w, Quick(seed, 600));
     ASSERT_TRUE(report.ok()) << report.status();
