@@ -458,8 +458,11 @@ absl::StatusOr<CrashReport> RunFault(std::function<std::unique_ptr<Workload>()> 
     const std::string run_dir = MakeTempDir(options.work_dir, "fault");
     const std::string db_dir = run_dir + "/db";
     auto faulty = std::make_shared<io::FaultInjectingBackend>(*posix);
+    // Cycle through the failures a disk gives: EIO, ENOSPC, and a write that lands only in part.
     const int err = errs[n % 2];
-    faulty->SetFault(io::FaultInjectingBackend::FailNth(n, err));
+    const bool short_write = n % 3 == 0;
+    faulty->SetFault(short_write ? io::FaultInjectingBackend::ShortenNth(n)
+                                 : io::FaultInjectingBackend::FailNth(n, err));
     std::unique_ptr<Workload> w = make();
     History history;
     uint64_t event = 0;
@@ -479,13 +482,14 @@ absl::StatusOr<CrashReport> RunFault(std::function<std::unique_ptr<Workload>()> 
     absl::StatusOr<KvState> state = Recover(*w, db_dir, posix);
     std::optional<std::string> problem;
     if (!state.ok()) {
-      problem = absl::StrCat("invariant 5 recovery failed after ", strerror(err), " at op ", n,
+      problem = absl::StrCat("invariant 5 recovery failed after ", short_write ? "a short write" : strerror(err), " at op ", n,
                              ": ", state.status().message());
     } else {
       std::optional<Violation> v = history.Check(*state, ~0ull);
       if (v) {
         problem = absl::StrCat("invariant ", v->invariant, " (key ", v->key, "): ", v->detail,
-                               " after ", strerror(err), " injected at I/O op ", n);
+                               " after ", short_write ? "a short write" : strerror(err),
+                               " injected at I/O op ", n);
       }
     }
     std::error_code ec;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "uring/check.h"
+#include "uring/dio_alignment.h"
 
 namespace ringkv::io {
 
@@ -19,6 +20,14 @@ void FaultInjectingBackend::ClearFault() { SetFault(nullptr); }
 FaultInjectingBackend::FaultFn FaultInjectingBackend::FailNth(uint64_t n, int err) {
   auto seen = std::make_shared<uint64_t>(0);
   return [seen, n, err](const Op&) -> int32_t { return ++*seen == n ? -err : 0; };
+}
+
+FaultInjectingBackend::FaultFn FaultInjectingBackend::ShortenNth(uint64_t n) {
+  auto seen = std::make_shared<uint64_t>(0);
+  return [seen, n](const Op& op) -> int32_t {
+    if (++*seen != n) return 0;
+    return op.type == OpType::kWrite ? kShortWrite : -EIO;
+  };
 }
 
 FaultInjectingBackend::FaultFn FaultInjectingBackend::FailEvery(OpType type, int err) {
@@ -36,8 +45,8 @@ Ticket FaultInjectingBackend::Submit(Chain chain, Callback done, bool caller_wai
       // Linux releases a descriptor even when close() reports an error, so a close always
       // reaches the disk layer; its failure cannot be simulated by skipping it.
       if (fault_ && chain.ops()[i].type != OpType::kClose) injected[i] = fault_(chain.ops()[i]);
-      RINGKV_CHECK(injected[i] <= 0);
-      if (injected[i] < 0) {
+      RINGKV_CHECK(injected[i] <= 0 || injected[i] == kShortWrite);
+      if (injected[i] != 0) {
         faults_injected_.fetch_add(1);
         if (chain.linked()) break;  // later ops never reach the disk
       }
@@ -49,6 +58,20 @@ Ticket FaultInjectingBackend::Submit(Chain chain, Callback done, bool caller_wai
   forwarded.set_linked(chain.linked());
   std::vector<size_t> origin;
   for (size_t i = 0; i < n; ++i) {
+    if (injected[i] == kShortWrite) {
+      // The write reaches the disk cut short; it reports what it wrote, which fails it.
+      Op partial = chain.ops()[i];
+      partial.len = AlignDown(partial.len / 2, 4096);
+      if (partial.len > 0) {
+        forwarded.mutable_ops().push_back(partial);
+        origin.push_back(i);
+        injected[i] = 0;
+      } else {
+        injected[i] = -EIO;
+      }
+      if (chain.linked()) break;
+      continue;
+    }
     if (injected[i] < 0) {
       if (chain.linked()) break;
       continue;

@@ -17,8 +17,10 @@ namespace ringkv::io {
 class FaultInjectingBackend final : public WrappingBackend {
  public:
   // Called once per op, in submission order, before it is issued: 0 lets it run, a negative
-  // errno fails it. May keep state (count ops, fail the Nth); calls are serialized.
+  // errno fails it, kShortWrite makes a write land only partly and report the shorter count
+  // (as a full disk can). May keep state (count ops, fail the Nth); calls are serialized.
   using FaultFn = std::function<int32_t(const Op&)>;
+  static constexpr int32_t kShortWrite = 1;
 
   // `inner` must outlive this wrapper.
   explicit FaultInjectingBackend(IoBackend& inner) : WrappingBackend(inner) {}
@@ -27,6 +29,10 @@ class FaultInjectingBackend final : public WrappingBackend {
   void ClearFault();
   // A FaultFn that fails the `n`th op seen from now on (1-based) with `err` (a positive errno).
   static FaultFn FailNth(uint64_t n, int err);
+  // The `n`th op seen from now on, if it is a write, lands only in part (its first half, in
+  // 4 KiB units so O_DIRECT still accepts it; nothing of a shorter write); any other op fails
+  // with EIO.
+  static FaultFn ShortenNth(uint64_t n);
   // A FaultFn failing every op of `type` with `err`.
   static FaultFn FailEvery(OpType type, int err);
   // Ops decided so far (faulted or not).

@@ -81,6 +81,20 @@ TEST_P(FaultInjectingBackendTest, ClearedFaultLetsEverythingThrough) {
   EXPECT_EQ(io_->ops_seen(), 2u);
 }
 
+TEST_P(FaultInjectingBackendTest, ShortWriteLandsHalfAndFails) {
+  auto slot = io_->ReserveFile();
+  ASSERT_TRUE(slot.ok());
+  const std::string path = dir_.Join("short");
+  ASSERT_TRUE(io_->Run(Chain().OpenAt(slot->id(), path, O_RDWR | O_CREAT)).ok());
+  const std::string data(16384, 'd');
+  io_->SetFault(FaultInjectingBackend::ShortenNth(1));
+  Completion c = io_->Run(Chain().Write(slot->id(), data.data(), data.size(), 0).Fsync(slot->id()));
+  EXPECT_EQ(c.results[0], 8192);
+  EXPECT_EQ(c.results[1], -ECANCELED) << "a short write breaks the chain";
+  EXPECT_EQ(c.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ringkv::testing::FileSize(path), 8192);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, FaultInjectingBackendTest, AllBackends(), BackendName);
 
 }  // namespace
