@@ -1,0 +1,2 @@
+// <ringkv/crashtest.h>: the crash-consistency harness as a library (see crash/crashtest.h).
+#include "crash/crashtest.h"
