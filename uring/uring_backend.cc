@@ -183,7 +183,7 @@ UringBackend::~UringBackend() {
     // Everything in flight must land before the ring (and the memory it writes into) goes.
     ReapUntil([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return inflight_ops_ == 0; });
     stopping_ = true;
-    cv_.SignalAll();
+    idle_cv_.Signal();
   }
   if (completion_thread_.joinable()) completion_thread_.join();
   io_uring_queue_exit(&ring_);
@@ -274,8 +274,8 @@ Ticket UringBackend::Submit(Chain chain, Callback done, bool caller_waits) {
     }
     inflight_ops_ += n;
     if (!caller_waits) {
-      ++unwaited_chains_;
-      cv_.SignalAll();  // the completion thread may need to start reaping
+      // The completion thread sleeps apart, so completions do not wake it in vain.
+      if (++unwaited_chains_ == 1 && !reaper_active_) idle_cv_.Signal();
     }
   }
   absl::MutexLock sq_lock(&sq_mu_);
@@ -315,6 +315,7 @@ void UringBackend::ReapUntil(Pred pred) {
       mu_.Lock();
       reaper_active_ = false;
       cv_.SignalAll();
+      if (unwaited_chains_ > 0) idle_cv_.Signal();
     } else {
       cv_.Wait(&mu_);
     }
@@ -407,7 +408,7 @@ void UringBackend::FinishChain(PendingChain* p) {
 void UringBackend::CompletionThreadLoop() {
   absl::MutexLock lock(&mu_);
   for (;;) {
-    while (!stopping_ && !(unwaited_chains_ > 0 && !reaper_active_)) cv_.Wait(&mu_);
+    while (!stopping_ && !(unwaited_chains_ > 0 && !reaper_active_)) idle_cv_.Wait(&mu_);
     if (stopping_) return;
     reaper_active_ = true;
     mu_.Unlock();

@@ -58,7 +58,8 @@ class UringBackend final : public IoBackend {
   absl::Mutex sq_mu_;  // the submission queue is single-producer
 
   absl::Mutex mu_;
-  absl::CondVar cv_;
+  absl::CondVar cv_;       // waiters: a chain finished, or the reaper role came free
+  absl::CondVar idle_cv_;  // the completion thread: a chain nobody waits for needs reaping
   bool reaper_active_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t inflight_ops_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t unwaited_chains_ ABSL_GUARDED_BY(mu_) = 0;

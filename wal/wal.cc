@@ -72,6 +72,7 @@ Wal::~Wal() {
     while (writing_) cv_.Wait(&mu_);
     stopping_ = true;
     cv_.SignalAll();
+    alloc_cv_.Signal();
   }
   if (allocator_.joinable()) allocator_.join();
   {
@@ -104,7 +105,7 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     durable_lsn_ = next;
     ready_segment_ = next / data_bytes_;
     wanted_segment_ = ready_segment_ + (options_.preallocate ? 2 : 1);
-    cv_.SignalAll();
+    alloc_cv_.Signal();
     // Wait for the current segment to exist and be open.
     while (ready_segment_ <= next / data_bytes_ && allocator_error_.ok()) cv_.Wait(&mu_);
     if (!allocator_error_.ok()) return allocator_error_;
@@ -154,7 +155,7 @@ void Wal::AllocatorLoop() {
   if (!listed.ok()) allocator_error_ = listed;
   for (;;) {
     while (!stopping_ && !(wanted_segment_ > ready_segment_ && allocator_error_.ok())) {
-      cv_.Wait(&mu_);
+      alloc_cv_.Wait(&mu_);
     }
     if (stopping_) return;
     const uint64_t n = ready_segment_;
@@ -185,7 +186,7 @@ absl::Status Wal::SegmentFor(uint64_t lsn, io::FileId* file) {
   const uint64_t n = lsn / data_bytes_;
   if (wanted_segment_ < n + 1 + (options_.preallocate ? 1 : 0)) {
     wanted_segment_ = n + 1 + (options_.preallocate ? 1 : 0);
-    cv_.SignalAll();
+    alloc_cv_.Signal();
   }
   while (open_.count(n) == 0 && allocator_error_.ok() && !stopping_) {
     if (n < ready_segment_) {

@@ -107,7 +107,8 @@ class Wal {
   absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one Append at a time: LSN order
 
   mutable absl::Mutex mu_;
-  absl::CondVar cv_;
+  absl::CondVar cv_;        // writers: durability advanced, a segment became ready, failure
+  absl::CondVar alloc_cv_;  // the allocator thread: a segment is wanted, or stopping
   bool ready_ ABSL_GUARDED_BY(mu_) = false;  // Replay ran
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<io::BufferPool> pool_;
