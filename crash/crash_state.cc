@@ -91,7 +91,8 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
               [](const RecordedOp* a, const RecordedOp* b) { return a->index < b->index; });
     if (chain_ops.front()->linked) {
       // Ops of a linked chain run one after another: some prefix finished.
-      size_t cut = plan.mode == CrashMode::kAllKept   ? chain_ops.size()
+      size_t cut = (plan.mode == CrashMode::kAllKept || plan.mode == CrashMode::kEnumerate)
+                       ? chain_ops.size()
                    : plan.mode == CrashMode::kAllLost ? 0
                                                       : rng() % (chain_ops.size() + 1);
       for (size_t i = 0; i < cut; ++i) happened.push_back({chain_ops[i], false});
@@ -99,9 +100,11 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
       if (plan.mode == CrashMode::kRandom && cut < chain_ops.size()) {
         happened.push_back({chain_ops[cut], false, true});
       }
+      // Enumeration treats the chain's last op as under way: kept or lost, both are checked.
+      if (plan.mode == CrashMode::kEnumerate) happened.back().in_progress = true;
     } else {
       for (const RecordedOp* op : chain_ops) {
-        if (plan.mode == CrashMode::kAllKept) {
+        if (plan.mode == CrashMode::kAllKept || plan.mode == CrashMode::kEnumerate) {
           happened.push_back({op, false});
         } else if (plan.mode == CrashMode::kRandom) {
           const uint64_t r = rng() % 3;  // not started, finished, or under way
@@ -153,7 +156,8 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
     if (IsNamespaceOp(*happened[i].op) && !name_durable(happened[i])) volatile_names.push_back(i);
   }
   summary.names_volatile = volatile_names.size();
-  size_t names_kept = plan.mode == CrashMode::kAllKept   ? volatile_names.size()
+  size_t names_kept = (plan.mode == CrashMode::kAllKept || plan.mode == CrashMode::kEnumerate)
+                          ? volatile_names.size()
                       : plan.mode == CrashMode::kAllLost ? 0
                                                          : rng() % (volatile_names.size() + 1);
   std::set<size_t> undone(volatile_names.begin() + names_kept, volatile_names.end());
@@ -214,6 +218,9 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
       ++summary.volatile_writes;
       if (plan.mode == CrashMode::kAllLost) {
         choice = kLose;
+      } else if (plan.mode == CrashMode::kEnumerate) {
+        const size_t bit = summary.writes_volatile_decided++;
+        choice = bit < 64 && ((plan.seed >> bit) & 1) ? kKeep : kLose;
       } else if (plan.mode == CrashMode::kRandom) {
         const uint64_t r = rng() % 4;
         // A write under way at the crash is the one most likely to be torn.

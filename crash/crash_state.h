@@ -19,6 +19,10 @@ enum class CrashMode : uint8_t {
   kRandom,   // seeded choices for every volatile op
   kAllLost,  // every volatile write lost, every volatile name change undone
   kAllKept,  // everything that happened reached the disk
+  // Ops in flight ran, the last of each chain still under way; volatile write i (including
+  // those under way) is kept if bit i of `seed` is set, else lost
+  // (names all kept). With k volatile writes, seeds 0 .. 2^k - 1 enumerate every such state.
+  kEnumerate,
 };
 
 // Everything needed to rebuild one crash state exactly.
@@ -36,6 +40,7 @@ struct CrashStateSummary {
   size_t writes_torn = 0;
   size_t names_volatile = 0;
   size_t names_undone = 0;
+  size_t writes_volatile_decided = 0;  // kEnumerate: how many bits of the seed were used
   // One line per volatile op and what happened to it, for a violation report.
   std::vector<std::string> choices;
 };

@@ -118,9 +118,10 @@ std::string Describe(const Violation& v, const CrashPlan& plan, size_t ops_happe
   return absl::StrCat("invariant ", v.invariant, v.key.empty() ? "" : absl::StrCat(" (key ", v.key, ")"),
                       ": ", v.detail, "; crash after event ", plan.event, " (", ops_happened,
                       " I/O ops had happened), mode ",
-                      plan.mode == CrashMode::kAllLost   ? "all-volatile-lost"
-                      : plan.mode == CrashMode::kAllKept ? "all-kept"
-                                                         : "random",
+                      plan.mode == CrashMode::kAllLost     ? "all-volatile-lost"
+                      : plan.mode == CrashMode::kAllKept   ? "all-kept"
+                      : plan.mode == CrashMode::kEnumerate ? "enumerated"
+                                                           : "random",
                       ", seed ", plan.seed);
 }
 
@@ -214,13 +215,37 @@ absl::StatusOr<CrashReport> RunSimulate(Workload& workload, const CrashOptions& 
   // 2. Choose states: both extremes at evenly spread points, then seeded random ones.
   std::vector<CrashPlan> plans;
   std::mt19937_64 rng(options.seed);
-  const size_t extremes = std::min(points.size(), options.states / 3 + 1);
+  // A sixth of the budget for the two extremes, up to a fifth for exhaustive enumeration, the
+  // rest random.
+  const size_t extremes = std::min(points.size(), options.states / 6 + 1);
   for (size_t i = 0; i < extremes; ++i) {
     const uint64_t p = points[i * points.size() / extremes];
     plans.push_back({p, CrashMode::kAllLost, 0});
     plans.push_back({p, CrashMode::kAllKept, 0});
   }
   plans.push_back({points.back(), CrashMode::kAllLost, 0});
+  // Where few writes are volatile, enumerate every keep/lose combination exhaustively: at every
+  // crash point with at most 6 (64 states), budget permitting.
+  {
+    const std::string probe = run_dir + "/probe";
+    const size_t budget = plans.size() + options.states / 5;
+    std::mt19937_64 pick(options.seed + 1);
+    for (size_t tries = 0; tries < points.size() && plans.size() < budget; ++tries) {
+      const size_t i = pick() % points.size();
+      std::error_code ec;
+      std::filesystem::remove_all(probe, ec);
+      std::filesystem::create_directories(probe, ec);
+      absl::StatusOr<CrashStateSummary> s =
+          sim.Materialize({points[i], CrashMode::kEnumerate, 0}, probe);
+      if (!s.ok()) return s.status();
+      const size_t k = s->writes_volatile_decided;
+      if (k == 0 || k > 6 || plans.size() + (size_t{1} << k) > budget) continue;
+      for (uint64_t bits = 1; bits < (uint64_t{1} << k); ++bits) {  // 0 = all lost, done
+        plans.push_back({points[i], CrashMode::kEnumerate, bits});
+      }
+      ++report.exhaustive_points;
+    }
+  }
   // Half the random states crash while a write is under way: that is where tearing happens.
   std::vector<uint64_t> writes_in_flight;
   for (const io::RecordedOp& op : sim.ops()) {

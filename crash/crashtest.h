@@ -47,6 +47,7 @@ struct CrashOptions {
 struct CrashReport {
   size_t states_checked = 0;
   size_t crash_points = 0;
+  size_t exhaustive_points = 0;  // crash points whose every keep/lose combination was checked
   size_t violations = 0;
   double seconds = 0;
   std::vector<std::string> messages;  // one per violation: invariant, key, minimal crash point

@@ -37,7 +37,10 @@ int PrintReport(const char* what, const absl::StatusOr<crash::CrashReport>& repo
   if (!report.ok()) return Fail("crash", std::string(report.status().message()));
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r%40s\r", "");
   std::printf("%s: %zu states checked", what, report->states_checked);
-  if (report->crash_points) std::printf(" over %zu crash points", report->crash_points);
+  if (report->crash_points) {
+    std::printf(" over %zu crash points (%zu enumerated exhaustively)", report->crash_points,
+                report->exhaustive_points);
+  }
   std::printf(", %zu violation%s, %.1f s (%.0f states/s)\n", report->violations,
               report->violations == 1 ? "" : "s", report->seconds,
               report->seconds > 0 ? report->states_checked / report->seconds : 0.0);
