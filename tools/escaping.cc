@@ -15,26 +15,36 @@ int HexDigit(char c) {
   return -1;
 }
 
+// The escapes both forms share; `quote` is escaped too, other bytes outside printable ASCII
+// become `hex_format`.
+void AppendEscaped(std::string* out, std::string_view bytes, char quote,
+                   const absl::FormatSpec<unsigned>& hex_format) {
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\t': *out += "\\t"; break;
+      case '\r': *out += "\\r"; break;
+      default:
+        if (quote != 0 && ch == quote) {
+          out->push_back('\\');
+          out->push_back(ch);
+        } else if (c >= 0x20 && c < 0x7f) {
+          out->push_back(ch);
+        } else {
+          absl::StrAppendFormat(out, hex_format, unsigned{c});
+        }
+    }
+  }
+}
+
 }  // namespace
 
 std::string Escape(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out.push_back(ch);
-        } else {
-          absl::StrAppendFormat(&out, "\\x%02x", c);
-        }
-    }
-  }
+  AppendEscaped(&out, bytes, 0, "\\x%02x");
   return out;
 }
 
@@ -100,22 +110,7 @@ absl::StatusOr<std::string> FromHex(std::string_view hex) {
 
 std::string JsonString(std::string_view bytes) {
   std::string out = "\"";
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out.push_back(ch);
-        } else {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        }
-    }
-  }
+  AppendEscaped(&out, bytes, '"', "\\u%04x");
   out.push_back('"');
   return out;
 }
