@@ -5,7 +5,6 @@
 #define RINGKV_ENGINE_DB_IMPL_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>

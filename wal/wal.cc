@@ -274,8 +274,6 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
   const uint64_t end = std::min(next_lsn_, start + kMaxWriteBytes);
   PreparedWrite w;
   w.end = end;
-  w.records = records_buffered_;
-  records_buffered_ = 0;
   w.chain.set_linked(false);
   for (uint64_t lsn = start; lsn < end;) {
     const uint64_t n = lsn / data_bytes_;
@@ -295,7 +293,8 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
     lsn = piece_end;
   }
   ++stats_.durable_writes;
-  stats_.records_made_durable += w.records;
+  stats_.records_made_durable += records_buffered_;
+  records_buffered_ = 0;
   return std::optional<PreparedWrite>(std::move(w));
 }
 

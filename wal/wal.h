@@ -83,7 +83,6 @@ class Wal {
   struct PreparedWrite {
     io::Chain chain;
     uint64_t end = 0;
-    uint64_t records = 0;
   };
   // Claims the write (writing_) and builds it from everything buffered but not durable; nullopt
   // if there is nothing to write. May wait for the allocator to open a segment.
