@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "uring/coding.h"
 #include "uring/dio_alignment.h"
 #include "uring/sabotage.h"
 #include "wal/wal_format.h"
@@ -71,20 +73,29 @@ class Replayer {
       while (seg_end - p >= kMinFragmentSpace) {
         const char* at = seg->data.data() + kSegmentHeaderBytes + (p - seg_start);
         const FragmentHeader h = DecodeFragmentHeader(at);
-        const bool type_ok = h.type >= FragmentType::kFull && h.type <= FragmentType::kLast &&
-                             ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) ==
-                              !in_record);
+        const bool type_ok =
+            h.type == FragmentType::kSkip ||
+            (h.type >= FragmentType::kFull && h.type <= FragmentType::kLast &&
+             ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) == !in_record));
         const bool shape_ok = h.lsn == p && type_ok &&
                               h.length <= seg_end - p - kFragmentHeaderBytes;
         const uint64_t actual =
             shape_ok ? FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length))
                      : 0;
         if (!shape_ok || (actual != h.checksum && !sabotage::Get().replay_torn_records)) {
+          if (const std::optional<uint64_t> q = SkipFrom(p)) {
+            p = *q;  // zeros up to the block's end, and the log goes on at the next one
+            continue;
+          }
           s = CheckTornTail(p, *seg, h, actual, shape_ok);
           if (!s.ok()) return s;
           return Finish(in_record ? record_start : p, &result);
         }
         const std::string_view payload(at + kFragmentHeaderBytes, h.length);
+        if (h.type == FragmentType::kSkip) {
+          p = AlignFragment(p + kFragmentHeaderBytes + h.length);
+          continue;
+        }
         if (h.type == FragmentType::kFull || h.type == FragmentType::kFirst) {
           record_start = p;
           record.clear();
@@ -128,6 +139,26 @@ class Replayer {
     }
     *out = &it->second;
     return absl::OkStatus();
+  }
+
+  // A fragment failed at `p`. If the next block starts with a valid skip fragment naming `p` as
+  // where the zeros before it begin, the log continues there (its LSN); else nullopt.
+  std::optional<uint64_t> SkipFrom(uint64_t p) {
+    if (p % kBlock == 0) return std::nullopt;
+    const uint64_t q = (p / kBlock + 1) * kBlock;
+    const uint64_t n = q / data_bytes_;
+    Segment* seg = nullptr;
+    if (!present_.count(n) || !Load(n, &seg).ok()) return std::nullopt;
+    const char* at = seg->data.data() + kSegmentHeaderBytes + (q - n * data_bytes_);
+    const FragmentHeader h = DecodeFragmentHeader(at);
+    if (h.type != FragmentType::kSkip || h.lsn != q || h.length != kSkipPayloadBytes) {
+      return std::nullopt;
+    }
+    const std::string_view payload(at + kFragmentHeaderBytes, h.length);
+    if (FragmentChecksum(at, payload) != h.checksum || DecodeFixed64(payload.data()) != p) {
+      return std::nullopt;
+    }
+    return q;
   }
 
   // A fragment failed at `p`. If a valid fragment lies beyond the reach of one torn write, the

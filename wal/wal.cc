@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "uring/check.h"
+#include "uring/coding.h"
 #include "uring/dio_alignment.h"
 #include "uring/sabotage.h"
 #include "wal/wal_format.h"
@@ -14,8 +15,11 @@ namespace ringkv::wal {
 namespace {
 
 constexpr uint64_t kBlock = 4096;
-// Twice the largest write: one write can be in flight while the next group fills the buffer.
-constexpr uint64_t kBufferBytes = 2 * kMaxWriteBytes;
+// The in-flight writes span at most kMaxWriteBytes; the rest fills while they land. Only a full
+// buffer drains every write (to slide the tail to the front), so make that rare.
+constexpr uint64_t kBufferBytes = 4 * kMaxWriteBytes;
+// A skip may leave the rest of a block behind before the fragment it precedes.
+constexpr uint64_t kSkipFragmentBytes = kFragmentHeaderBytes + kSkipPayloadBytes;
 constexpr uint64_t kMaxFragmentPayload = 256u << 10;
 
 uint64_t FloorBlock(uint64_t v) { return v / kBlock * kBlock; }
@@ -35,6 +39,10 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(io::IoBackend& io, std::string di
   if (options.segment_bytes < (64u << 10) || options.segment_bytes % kBlock != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "WAL segment size ", options.segment_bytes, " must be a multiple of 4096, >= 65536"));
+  }
+  if (options.max_writes_in_flight < 1 || options.max_writes_in_flight > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "WAL max_writes_in_flight ", options.max_writes_in_flight, " must be 1 to 64"));
   }
   absl::StatusOr<uint64_t> existing = SegmentFiles::ExistingSegmentBytes(io, dir);
   if (!existing.ok()) return existing.status();
@@ -69,7 +77,7 @@ Wal::~Wal() {
   {
     absl::MutexLock lock(&mu_);
     // Nothing may still be writing from the buffer when it goes.
-    while (writing_) cv_.Wait(&mu_);
+    while (!inflight_.empty()) cv_.Wait(&mu_);
     stopping_ = true;
     cv_.SignalAll();
     alloc_cv_.Signal();
@@ -103,6 +111,9 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     buf_lsn_ = base;
     next_lsn_ = next;
     durable_lsn_ = next;
+    submitted_lsn_ = next;
+    write_from_ = base;
+    wanted_lsn_ = next;
     ready_segment_ = next / data_bytes_;
     wanted_segment_ = ready_segment_ + (options_.preallocate ? 2 : 1);
     alloc_cv_.Signal();
@@ -179,28 +190,49 @@ void Wal::AllocatorLoop() {
       ready_segment_ = n + 1;
     }
     cv_.SignalAll();
+    // A write may have waited for this segment; if it will never come, its waiters fail.
+    if (!allocator_error_.ok() && failed_.ok() && wanted_lsn_ > submitted_lsn_) {
+      failed_ = allocator_error_;
+    }
+    if (ready_) {
+      Wakeups wake;
+      ProgressLocked(&wake);
+      mu_.Unlock();
+      Deliver(wake);
+      mu_.Lock();
+    }
   }
 }
 
-absl::Status Wal::SegmentFor(uint64_t lsn, io::FileId* file) {
+absl::StatusOr<std::optional<io::FileId>> Wal::SegmentFor(uint64_t lsn) {
   const uint64_t n = lsn / data_bytes_;
   if (wanted_segment_ < n + 1 + (options_.preallocate ? 1 : 0)) {
     wanted_segment_ = n + 1 + (options_.preallocate ? 1 : 0);
     alloc_cv_.Signal();
   }
-  while (open_.count(n) == 0 && allocator_error_.ok() && !stopping_) {
-    if (n < ready_segment_) {
-      return absl::InternalError(absl::StrCat("WAL segment ", files_.PathOf(n),
-                                              " was retired while it still held unwritten "
-                                              "records"));
-    }
-    cv_.Wait(&mu_);
-  }
   if (!allocator_error_.ok()) return allocator_error_;
   auto it = open_.find(n);
-  if (it == open_.end()) return absl::FailedPreconditionError("WAL is closing");
-  *file = it->second.id();
-  return absl::OkStatus();
+  if (it != open_.end()) return std::optional<io::FileId>(it->second.id());
+  if (n < ready_segment_) {
+    return absl::InternalError(absl::StrCat("WAL segment ", files_.PathOf(n),
+                                            " was retired while it still held unwritten "
+                                            "records"));
+  }
+  if (stopping_) return absl::FailedPreconditionError("WAL is closing");
+  return std::optional<io::FileId>();  // the allocator submits the write once it is open
+}
+
+void Wal::PutFragmentLocked(FragmentHeader h, std::string_view payload) {
+  h.lsn = next_lsn_;
+  h.length = static_cast<uint32_t>(payload.size());
+  h.generation = static_cast<uint16_t>(next_lsn_ / data_bytes_);
+  char* at = reinterpret_cast<char*>(buf_.data) + (next_lsn_ - buf_lsn_);
+  RINGKV_DCHECK(next_lsn_ + kFragmentHeaderBytes + payload.size() <= buf_lsn_ + buf_.size);
+  if (!payload.empty()) std::memcpy(at + kFragmentHeaderBytes, payload.data(), payload.size());
+  EncodeFragmentHeader(h, at);
+  h.checksum = FragmentChecksum(at, payload);
+  EncodeFragmentHeader(h, at);
+  next_lsn_ = AlignFragment(next_lsn_ + kFragmentHeaderBytes + payload.size());
 }
 
 absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
@@ -220,24 +252,38 @@ absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
     }
     const uint64_t room = seg_end - next_lsn_ - kFragmentHeaderBytes;
     const uint64_t n = std::min<uint64_t>({record.size(), room, kMaxFragmentPayload});
-    absl::Status s = ReserveLocked(AlignFragment(kFragmentHeaderBytes + n));
+    // Room for a skip too (the reserve may drain every write, and then none is needed).
+    absl::Status s = ReserveLocked(kBlock + kSkipFragmentBytes +
+                                   AlignFragment(kFragmentHeaderBytes + n));
     if (!s.ok()) return s;
+    // Only worth it when another write may start at once; else wait to rewrite the block.
+    // Once bytes went into the block after the write that owns it, the block must be
+    // rewritten (after that write lands) and cannot be left behind.
+    if (!inflight_.empty() && next_lsn_ == submitted_lsn_ && next_lsn_ % kBlock != 0 &&
+        inflight_.size() < static_cast<size_t>(options_.max_writes_in_flight)) {
+      // The block holding next_lsn_ is still being written from this buffer: bytes put into
+      // it now might or might not reach the disk with that write, and rewriting the block
+      // while it is in flight could land out of order. Leave its rest zero, go on at the next
+      // block, and say so there, so the reader knows the zeros are not the log's end.
+      const uint64_t prev_end = next_lsn_;
+      next_lsn_ = CeilBlock(next_lsn_);
+      write_from_ = next_lsn_;
+      char payload[kSkipPayloadBytes];
+      EncodeFixed64(payload, prev_end);
+      FragmentHeader skip;
+      skip.type = FragmentType::kSkip;
+      PutFragmentLocked(skip, std::string_view(payload, sizeof(payload)));
+      ++stats_.skips;
+      continue;
+    }
     if (first) range.start = next_lsn_;
     const bool last = n == record.size();
     FragmentHeader h;
-    h.lsn = next_lsn_;
-    h.length = static_cast<uint32_t>(n);
     h.type = first && last ? FragmentType::kFull
              : first       ? FragmentType::kFirst
              : last        ? FragmentType::kLast
                            : FragmentType::kMiddle;
-    h.generation = static_cast<uint16_t>(next_lsn_ / data_bytes_);
-    char* at = reinterpret_cast<char*>(buf_.data) + (next_lsn_ - buf_lsn_);
-    if (n > 0) std::memcpy(at + kFragmentHeaderBytes, record.data(), n);
-    EncodeFragmentHeader(h, at);
-    h.checksum = FragmentChecksum(at, record.substr(0, n));
-    EncodeFragmentHeader(h, at);
-    next_lsn_ = AlignFragment(next_lsn_ + kFragmentHeaderBytes + n);
+    PutFragmentLocked(h, record.substr(0, n));
     record.remove_prefix(n);
     first = false;
   } while (!record.empty() || first);
@@ -250,10 +296,11 @@ absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
 
 absl::Status Wal::ReserveLocked(uint64_t bytes) {
   while (next_lsn_ + bytes > buf_lsn_ + buf_.size) {
-    // Full: make everything durable, then slide the last partial block to the front.
+    // Full: make everything durable (no write is then in flight), then slide the last partial
+    // block to the front.
     absl::Status s = WaitDurableLocked(next_lsn_);
     if (!s.ok()) return s;
-    while (writing_) cv_.Wait(&mu_);
+    RINGKV_CHECK(inflight_.empty());
     const uint64_t base = FloorBlock(next_lsn_);
     const uint64_t keep = next_lsn_ - base;
     std::memmove(buf_.data, buf_.data + (base - buf_lsn_), keep);
@@ -264,14 +311,23 @@ absl::Status Wal::ReserveLocked(uint64_t bytes) {
 }
 
 absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
-  RINGKV_DCHECK(!writing_);
   if (!failed_.ok()) return failed_;
-  if (durable_lsn_ >= next_lsn_) return std::optional<PreparedWrite>();
-  writing_ = true;  // claims the write while waiting for a segment below
-  // Rewrite the block holding durable_lsn_ from its start: its durable bytes are rewritten
-  // unchanged, so a torn write of that block cannot lose them (docs/format.md).
-  const uint64_t start = FloorBlock(durable_lsn_);
-  const uint64_t end = std::min(next_lsn_, start + kMaxWriteBytes);
+  const size_t in_flight = inflight_.size();
+  if (next_lsn_ <= submitted_lsn_) return std::optional<PreparedWrite>();  // nothing new
+  if (in_flight >= static_cast<size_t>(options_.max_writes_in_flight)) {
+    return std::optional<PreparedWrite>();
+  }
+  // The block holding submitted_lsn_ is rewritten from its start (its durable bytes unchanged,
+  // so a torn write of it cannot lose them: docs/format.md) — but only once no write owns it.
+  if (in_flight > 0 && write_from_ < CeilBlock(submitted_lsn_)) {
+    return std::optional<PreparedWrite>();
+  }
+  const uint64_t start = write_from_;
+  // Everything in flight stays within the tear window the reader allows for.
+  const uint64_t end = std::min(next_lsn_, FloorBlock(durable_lsn_) + kMaxWriteBytes);
+  if (end <= submitted_lsn_) return std::optional<PreparedWrite>();
+  RINGKV_DCHECK(start % kBlock == 0);
+  RINGKV_DCHECK(start <= CeilBlock(submitted_lsn_));
   PreparedWrite w;
   w.end = end;
   w.chain.set_linked(false);
@@ -279,115 +335,161 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
     const uint64_t n = lsn / data_bytes_;
     const uint64_t seg_end = (n + 1) * data_bytes_;
     const uint64_t piece_end = std::min(end, seg_end);
-    io::FileId file;
-    absl::Status s = SegmentFor(lsn, &file);
-    if (!s.ok()) {
-      writing_ = false;
-      failed_ = s;
-      cv_.SignalAll();
-      return s;
+    absl::StatusOr<std::optional<io::FileId>> file = SegmentFor(lsn);
+    if (!file.ok()) {
+      failed_ = file.status();
+      return failed_;
     }
+    if (!file->has_value()) return std::optional<PreparedWrite>();
     RINGKV_CHECK(lsn >= buf_lsn_ && CeilBlock(piece_end) - buf_lsn_ <= buf_.size);
-    w.chain.Write(file, buf_.data + (lsn - buf_lsn_), CeilBlock(piece_end) - lsn,
+    w.chain.Write(**file, buf_.data + (lsn - buf_lsn_), CeilBlock(piece_end) - lsn,
                   kSegmentHeaderBytes + (lsn - n * data_bytes_), buf_.index);
     lsn = piece_end;
   }
+  w.seq = first_inflight_seq_ + in_flight;
+  inflight_.push_back(InflightWrite{end});
+  submitted_lsn_ = end;
+  write_from_ = FloorBlock(end);
   ++stats_.durable_writes;
+  stats_.writes_in_flight_sum += in_flight + 1;
+  stats_.max_writes_in_flight = std::max<uint64_t>(stats_.max_writes_in_flight, in_flight + 1);
   stats_.records_made_durable += records_buffered_;
   records_buffered_ = 0;
   return std::optional<PreparedWrite>(std::move(w));
 }
 
+namespace {
+// Orders the waiter heap so the smallest end is on top.
+template <typename W>
+bool EndsLater(const W* a, const W* b) {
+  return a->end > b->end;
+}
+}  // namespace
+
+void Wal::ProgressLocked(Wakeups* out) {
+  if (failed_.ok() && wanted_lsn_ > submitted_lsn_) {
+    absl::StatusOr<std::optional<PreparedWrite>> w = PrepareWriteLocked();
+    if (w.ok()) out->write = std::move(*w);  // else failed_ holds the cause
+  }
+  out->status = failed_;
+  while (!waiters_.empty() && (!failed_.ok() || waiters_.front()->end <= durable_lsn_)) {
+    std::pop_heap(waiters_.begin(), waiters_.end(), EndsLater<SyncWaiter>);
+    waiters_.back()->result = failed_;
+    out->waiters.push_back(waiters_.back());
+    waiters_.pop_back();
+  }
+  for (auto it = async_waiters_.begin(); it != async_waiters_.end();) {
+    if (!failed_.ok() || it->first <= durable_lsn_) {
+      out->callbacks.push_back(std::move(it->second));
+      it = async_waiters_.erase(it);
+    } else {
+      break;
+    }
+  }
+}
+
+void Wal::Deliver(Wakeups& w) {
+  if (w.write) SubmitWrite(std::move(*w.write), false);
+  for (SyncWaiter* waiter : w.waiters) waiter->woken.Notify();
+  for (auto& fn : w.callbacks) fn(w.status);
+}
+
 void Wal::SubmitWrite(PreparedWrite w, bool caller_waits) {
-  const uint64_t end = w.end;
+  const uint64_t seq = w.seq;
   io::Ticket t = io_.Submit(
-      std::move(w.chain), [this, end](const io::Completion& c) { OnWriteDone(end, c); },
+      std::move(w.chain), [this, seq](const io::Completion& c) { OnWriteDone(seq, c); },
       caller_waits);
   if (caller_waits) io_.Wait(t);
 }
 
-void Wal::OnWriteDone(uint64_t end, const io::Completion& c) {
-  std::vector<std::pair<absl::AnyInvocable<void(absl::Status)>, absl::Status>> ready;
-  std::optional<PreparedWrite> next;
+void Wal::OnWriteDone(uint64_t seq, const io::Completion& c) {
+  Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!c.ok()) {
-      if (failed_.ok()) {
-        // Never retried: after a failed O_DSYNC write the kernel may have dropped the data.
-        failed_ = absl::Status(c.status.code(),
-                               absl::StrCat("WAL write failed, the log accepts no more writes: ",
-                                            c.status.message()));
-      }
-    } else {
-      durable_lsn_ = std::max(durable_lsn_, end);
+    RINGKV_CHECK(seq >= first_inflight_seq_ && seq - first_inflight_seq_ < inflight_.size());
+    InflightWrite& done = inflight_[seq - first_inflight_seq_];
+    done.done = true;
+    if (!c.ok() && failed_.ok()) {
+      // Never retried: after a failed O_DSYNC write the kernel may have dropped the data.
+      failed_ = absl::Status(c.status.code(),
+                             absl::StrCat("WAL write failed, the log accepts no more writes: ",
+                                          c.status.message()));
     }
-    for (auto it = async_waiters_.begin(); it != async_waiters_.end();) {
-      if (!failed_.ok() || it->first <= durable_lsn_) {
-        ready.emplace_back(std::move(it->second), failed_);
-        it = async_waiters_.erase(it);
-      } else {
-        break;
-      }
+    // Durability is a prefix: a write that lands early waits for the ones before it.
+    while (!inflight_.empty() && inflight_.front().done) {
+      if (failed_.ok()) durable_lsn_ = std::max(durable_lsn_, inflight_.front().end);
+      inflight_.pop_front();
+      ++first_inflight_seq_;
     }
-    if (!async_waiters_.empty() && failed_.ok()) {
-      absl::StatusOr<std::optional<PreparedWrite>> w = PrepareWriteLocked();
-      if (w.ok()) next = std::move(*w);
-    }
-    cv_.SignalAll();
+    ProgressLocked(&wake);
+    if (inflight_.empty()) cv_.SignalAll();  // close waits for this
   }
-  for (auto& [fn, status] : ready) fn(status);
-  if (next) SubmitWrite(std::move(*next), false);
+  Deliver(wake);
 }
 
-absl::Status Wal::WaitDurableLocked(uint64_t end) {
+std::optional<absl::Status> Wal::LeadOrEnqueueLocked(uint64_t end, SyncWaiter* waiter) {
   for (;;) {
     if (!failed_.ok()) return failed_;
     if (durable_lsn_ >= end) return absl::OkStatus();
-    if (!writing_) {
-      absl::StatusOr<std::optional<PreparedWrite>> w = PrepareWriteLocked();
-      if (!w.ok()) return w.status();
-      if (w->has_value()) {
-        // This thread leads the group: it writes everything buffered and reaps the completion
-        // itself, so a lone writer pays no thread hand-off.
-        mu_.Unlock();
-        SubmitWrite(std::move(**w), true);
-        mu_.Lock();
-        continue;
-      }
+    wanted_lsn_ = std::max(wanted_lsn_, end);
+    if (submitted_lsn_ >= end) break;
+    absl::StatusOr<std::optional<PreparedWrite>> w = PrepareWriteLocked();
+    if (!w.ok()) {
+      // failed_ is set: everyone else waiting learns it too.
+      Wakeups wake;
+      ProgressLocked(&wake);
+      mu_.Unlock();
+      Deliver(wake);
+      mu_.Lock();
+      return w.status();
     }
-    cv_.Wait(&mu_);
+    if (!w->has_value()) break;
+    // This thread leads the group. When no other write is in flight it reaps the completion
+    // itself, so a lone writer pays no thread hand-off; otherwise the thread already reaping
+    // takes it.
+    const bool reap = inflight_.size() == 1;
+    mu_.Unlock();
+    SubmitWrite(std::move(**w), reap);
+    mu_.Lock();
   }
+  // The write covering `end` is in flight, or a completion or the segment allocator submits
+  // it; the waiter is woken once everything below `end` is durable, or the log failed.
+  waiter->end = end;
+  waiters_.push_back(waiter);
+  std::push_heap(waiters_.begin(), waiters_.end(), EndsLater<SyncWaiter>);
+  return std::nullopt;
+}
+
+absl::Status Wal::WaitDurableLocked(uint64_t end) {
+  SyncWaiter waiter;
+  if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
+  mu_.Unlock();
+  waiter.woken.WaitForNotification();
+  mu_.Lock();
+  return waiter.result;
 }
 
 absl::Status Wal::WaitDurable(uint64_t end) {
-  absl::MutexLock lock(&mu_);
-  if (sabotage::Get().ack_before_wal_write) return failed_;
-  return WaitDurableLocked(end);
+  SyncWaiter waiter;
+  {
+    absl::MutexLock lock(&mu_);
+    if (sabotage::Get().ack_before_wal_write) return failed_;
+    if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
+  }
+  // The result is final: waiters are woken only when it is.
+  waiter.woken.WaitForNotification();
+  return waiter.result;
 }
 
 void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) {
-  std::optional<PreparedWrite> w;
-  absl::Status now;
-  bool call_now = false;
+  Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    if (!failed_.ok() || durable_lsn_ >= end) {
-      now = failed_;
-      call_now = true;
-    } else {
-      async_waiters_.emplace(end, std::move(done));
-      if (!writing_) {
-        absl::StatusOr<std::optional<PreparedWrite>> p = PrepareWriteLocked();
-        if (p.ok()) w = std::move(*p);
-      }
-    }
+    async_waiters_.emplace(end, std::move(done));
+    wanted_lsn_ = std::max(wanted_lsn_, end);
+    ProgressLocked(&wake);  // runs `done` below if it is already durable, or the log failed
   }
-  if (call_now) {
-    done(now);
-    return;
-  }
-  if (w) SubmitWrite(std::move(*w), false);
+  Deliver(wake);
 }
 
 absl::Status Wal::Flush() {

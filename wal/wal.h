@@ -1,7 +1,7 @@
 // Wal is ringkv's write-ahead log: ordered appends into an aligned, registered buffer, group
-// commit of everything buffered in one O_DIRECT|O_DSYNC write, acknowledgement only once every
-// byte up to a record's end is durable, replay, and recycling of segments a checkpoint no
-// longer needs. Format: docs/format.md, "WAL segments".
+// commit of everything buffered in O_DIRECT|O_DSYNC writes (several in flight over disjoint
+// blocks), acknowledgement only once every byte up to a record's end is durable, replay, and
+// recycling of segments a checkpoint no longer needs. Format: docs/format.md, "WAL segments".
 #ifndef RINGKV_WAL_WAL_H_
 #define RINGKV_WAL_WAL_H_
 
@@ -13,13 +13,16 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "uring/io_backend.h"
 #include "wal/log_reader.h"
 #include "wal/segment_files.h"
+#include "wal/wal_format.h"
 
 namespace ringkv::wal {
 
@@ -27,6 +30,9 @@ struct WalOptions {
   uint64_t segment_bytes = 64ull << 20;  // multiple of 4096, at least 64 KiB
   // Create the next segment in the background while the current one fills.
   bool preallocate = true;
+  // Group-commit writes in flight at once (1 to 64). More lets a busy log keep the device's
+  // queue full; a lone writer never has more than one.
+  int max_writes_in_flight = 8;
 };
 
 struct WalStats {
@@ -36,6 +42,9 @@ struct WalStats {
   uint64_t records_made_durable = 0;
   uint64_t syncs = 0;                // fdatasync calls (buffered fallback only)
   uint64_t segments_created = 0;
+  uint64_t writes_in_flight_sum = 0;  // writes in flight (this one included) at each submission
+  uint64_t max_writes_in_flight = 0;
+  uint64_t skips = 0;                 // skip fragments: a block left to an in-flight write
   bool direct_io = true;
 };
 
@@ -79,22 +88,57 @@ class Wal {
   absl::Status StartAppending(const ReplayResult& replay);
 
   // One group-commit write: the chain (one op per segment it touches) and the LSN it makes
-  // durable.
+  // durable once it and every write before it completed.
   struct PreparedWrite {
     io::Chain chain;
+    uint64_t seq = 0;
     uint64_t end = 0;
   };
-  // Claims the write (writing_) and builds it from everything buffered but not durable; nullopt
-  // if there is nothing to write. May wait for the allocator to open a segment.
+  struct InflightWrite {
+    uint64_t end = 0;
+    bool done = false;
+  };
+  // A thread blocked in WaitDurable; lives on its stack, queued in waiters_ until woken.
+  struct SyncWaiter {
+    uint64_t end = 0;
+    absl::Status result;
+    absl::Notification woken;
+  };
+  // Builds the next write from buffered bytes not yet submitted, if one may start now: not
+  // over a block an in-flight write still owns, within the tear window and the in-flight limit,
+  // and with its segment open (else asks the allocator, which submits it once ready).
   absl::StatusOr<std::optional<PreparedWrite>> PrepareWriteLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What a change of state sets going, gathered under mu_ and delivered after unlocking it:
+  // the next write, the waiters to wake, the callbacks to run (with `status`).
+  struct Wakeups {
+    std::optional<PreparedWrite> write;
+    std::vector<SyncWaiter*> waiters;
+    std::vector<absl::AnyInvocable<void(absl::Status)>> callbacks;
+    absl::Status status;
+  };
+  // Submits a write for bytes someone waits for (if one may start) and gathers the waiters
+  // whose ends are durable, or all of them if the log failed.
+  void ProgressLocked(Wakeups* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Deliver(Wakeups& w) ABSL_LOCKS_EXCLUDED(mu_);
+  // Leads writes until `end` is covered by one; then the result if it is already known, else
+  // nullopt with `waiter` queued to be woken.
+  std::optional<absl::Status> LeadOrEnqueueLocked(uint64_t end, SyncWaiter* waiter)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // mu_ not held. With caller_waits the thread reaps the completion itself.
   void SubmitWrite(PreparedWrite w, bool caller_waits);
-  void OnWriteDone(uint64_t end, const io::Completion& c);
+  void OnWriteDone(uint64_t seq, const io::Completion& c);
+  // Blocks until everything below `end` is durable or the log failed. mu_ is held on entry and
+  // on return but released while blocked.
   absl::Status WaitDurableLocked(uint64_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Makes room for `bytes` more in the buffer (flushing and compacting); append_mu_ held.
+  // Makes room for `bytes` more in the buffer (flushing and compacting).
   absl::Status ReserveLocked(uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status SegmentFor(uint64_t lsn, io::FileId* file) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes `h` and `payload` as a fragment at next_lsn_ and advances it.
+  void PutFragmentLocked(FragmentHeader h, std::string_view payload)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The open segment holding `lsn`, or nullopt after asking the allocator for it.
+  absl::StatusOr<std::optional<io::FileId>> SegmentFor(uint64_t lsn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AllocatorLoop();
 
   io::IoBackend& io_;
@@ -106,7 +150,7 @@ class Wal {
   absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one Append at a time: LSN order
 
   mutable absl::Mutex mu_;
-  absl::CondVar cv_;        // writers: durability advanced, a segment became ready, failure
+  absl::CondVar cv_;        // start and close: a segment became ready, the last write landed
   absl::CondVar alloc_cv_;  // the allocator thread: a segment is wanted, or stopping
   bool ready_ ABSL_GUARDED_BY(mu_) = false;  // Replay ran
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
@@ -114,9 +158,17 @@ class Wal {
   io::IoBuffer buf_;                                // the log buffer
   uint64_t buf_lsn_ ABSL_GUARDED_BY(mu_) = 0;       // LSN of buf_.data[0] (block aligned)
   uint64_t next_lsn_ ABSL_GUARDED_BY(mu_) = 0;      // where the next fragment goes
-  uint64_t durable_lsn_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t durable_lsn_ ABSL_GUARDED_BY(mu_) = 0;   // every byte below is durable
+  uint64_t submitted_lsn_ ABSL_GUARDED_BY(mu_) = 0; // end of the last write submitted
+  // Where the next write starts (block aligned): the block holding submitted_lsn_ (rewritten
+  // once no write owns it), or the block after it once a skip fragment left it behind.
+  uint64_t write_from_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t wanted_lsn_ ABSL_GUARDED_BY(mu_) = 0;    // the furthest end anyone waits for
   uint64_t records_buffered_ ABSL_GUARDED_BY(mu_) = 0;  // appended, not yet in a write
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<InflightWrite> inflight_ ABSL_GUARDED_BY(mu_);  // in LSN order
+  uint64_t first_inflight_seq_ ABSL_GUARDED_BY(mu_) = 0;     // seq of inflight_.front()
+  // Min-heap on end: the next to wake is on top.
+  std::vector<SyncWaiter*> waiters_ ABSL_GUARDED_BY(mu_);
   std::multimap<uint64_t, absl::AnyInvocable<void(absl::Status)>> async_waiters_
       ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, io::FileSlot> open_ ABSL_GUARDED_BY(mu_);  // segment number -> file

@@ -59,7 +59,8 @@ std::string EncodeSegmentHeader(const SegmentHeader& h) {
 
 std::optional<SegmentHeader> DecodeSegmentHeader(std::string_view block) {
   if (block.size() < 40 || std::memcmp(block.data(), kSegmentMagic, 8) != 0) return std::nullopt;
-  if (DecodeFixed32(block.data() + 8) != kFormatVersion) return std::nullopt;
+  const uint32_t version = DecodeFixed32(block.data() + 8);
+  if (version < kOldestReadableVersion || version > kFormatVersion) return std::nullopt;
   if (DecodeFixed64(block.data() + 32) != XXH3_64bits(block.data(), 32)) return std::nullopt;
   SegmentHeader h;
   h.number = DecodeFixed64(block.data() + 16);

@@ -11,7 +11,10 @@
 namespace ringkv::wal {
 
 inline constexpr char kSegmentMagic[8] = {'R', 'K', 'V', 'W', 'A', 'L', '0', '1'};
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the skip fragment (several group-commit writes in flight); a version-1
+// segment is still read (it never holds one). New segments are written as version 2.
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestReadableVersion = 1;
 // The segment header fills one block; the data area (the LSN space) starts after it.
 inline constexpr uint64_t kSegmentHeaderBytes = 4096;
 // checksum u64 + lsn u64 + length u32 + type u8 + flags u8 + generation u16.
@@ -20,12 +23,17 @@ inline constexpr uint64_t kFragmentHeaderBytes = 24;
 inline constexpr uint64_t kFragmentAlign = 8;
 // A segment tail shorter than this is padding: writer and reader both skip to the next segment.
 inline constexpr uint64_t kMinFragmentSpace = kFragmentHeaderBytes + kFragmentAlign;
-// The largest single write the log issues. A power loss can tear one write in any sector order,
-// so a bad fragment followed by valid ones within this window is a torn tail; beyond it, the
-// valid ones prove corruption.
+// The tear window: every write in flight lies below the block holding the durable end plus
+// this many bytes. A power loss can tear or drop in-flight writes in any sector order, so a bad
+// fragment followed by valid ones within this window is a torn tail; beyond it, the valid ones
+// prove corruption.
 inline constexpr uint64_t kMaxWriteBytes = 1u << 20;
 
-enum class FragmentType : uint8_t { kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4 };
+// kSkip starts a block and says the log continues here although the block before ends in zeros
+// from `prev_end` on: its 8-byte payload is prev_end. Written when the block holding the append
+// position is still being written by an earlier group-commit write (docs/format.md).
+enum class FragmentType : uint8_t { kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4, kSkip = 5 };
+inline constexpr uint64_t kSkipPayloadBytes = 8;
 
 struct FragmentHeader {
   uint64_t checksum = 0;  // XXH3-64 of bytes 8..24 of the header and the payload
