@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "crash/crash_state.h"
 #include "uring/fault_injecting_backend.h"
 #include "uring/posix_backend.h"
@@ -38,6 +39,26 @@ class DefaultWorkload final : public Workload {
 
   absl::Status Run(DB& db, absl::FunctionRef<uint64_t()> stamp, History* history) override {
     std::mt19937_64 rng(seed_);
+    // A third of the sync writes go through WriteAsync with up to kMaxOutstanding of them
+    // unacknowledged at once, so the WAL has several writes in flight that may land in any
+    // order. Their acknowledgements arrive on an I/O thread; mu_ orders every stamp and every
+    // history update.
+    constexpr int kMaxOutstanding = 4;
+    int outstanding = 0;
+    absl::CondVar drained;
+    auto drain = [&](int below) {
+      absl::MutexLock lock(&mu_);
+      while (outstanding >= below) drained.Wait(&mu_);
+    };
+    auto begin = [&](HistoryOp op) {
+      absl::MutexLock lock(&mu_);
+      op.begin = stamp();
+      return history->Begin(std::move(op));
+    };
+    auto end = [&](size_t index, bool ok) {
+      absl::MutexLock lock(&mu_);
+      history->End(index, stamp(), ok);
+    };
     for (size_t i = 0; i < ops_; ++i) {
       HistoryOp op;
       const uint64_t r = rng() % 100;
@@ -49,10 +70,13 @@ class DefaultWorkload final : public Workload {
         return absl::StrCat("v", i, "-", std::string(len, static_cast<char>('a' + i % 26)));
       };
       if (r < 8) {
-        const uint64_t b = stamp();
+        {
+          absl::MutexLock lock(&mu_);
+          stamp();
+        }
         absl::Status s = db.Checkpoint();
-        (void)b;
-        if (!s.ok()) return absl::OkStatus();  // the DB failed: the history so far is checked
+        if (!s.ok()) break;  // the DB failed: the history so far is checked
+        absl::MutexLock lock(&mu_);
         stamp();
         continue;
       }
@@ -78,19 +102,36 @@ class DefaultWorkload final : public Workload {
         }
       }
       op.sync = rng() % 5 != 0;
-      op.begin = stamp();
       const bool sync = op.sync;
-      const size_t index = history->Begin(std::move(op));
+      if (sync && rng() % 3 == 0) {
+        drain(kMaxOutstanding);
+        const size_t index = begin(std::move(op));
+        {
+          absl::MutexLock lock(&mu_);
+          ++outstanding;
+        }
+        // `done` may run right here (a failed DB) or on an I/O completion thread.
+        db.WriteAsync(WriteOptions{.sync = true}, std::move(batch), [&, index](absl::Status s) {
+          absl::MutexLock lock(&mu_);
+          history->End(index, stamp(), s.ok());
+          --outstanding;
+          drained.SignalAll();
+        });
+        continue;
+      }
+      const size_t index = begin(std::move(op));
       absl::Status s = db.Write(WriteOptions{.sync = sync}, batch);
-      history->End(index, stamp(), s.ok());
-      if (!s.ok()) return absl::OkStatus();  // a failed DB refuses the rest anyway
+      end(index, s.ok());
+      if (!s.ok()) break;  // a failed DB refuses the rest anyway
     }
+    drain(1);  // every acknowledgement is in the history before the DB closes
     return absl::OkStatus();
   }
 
  private:
   uint64_t seed_;
   size_t ops_;
+  absl::Mutex mu_;
 };
 
 // Opens the database left in `dir` (recovery) and reads its state. A directory with no

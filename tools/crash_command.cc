@@ -24,7 +24,7 @@ ABSL_FLAG(bool, keep_going, false, "crash: continue after the first violation");
 ABSL_FLAG(std::string, sabotage, "none",
           "crash: break the engine on purpose to see the harness catch it: "
           "ack_before_wal_write, skip_segment_dir_fsync, skip_manifest_temp_fsync, "
-          "replay_torn_records");
+          "replay_torn_records, follow_any_skip");
 
 namespace ringkv::tools {
 namespace {

@@ -16,6 +16,7 @@ struct Switches {
   std::atomic<bool> skip_segment_dir_fsync{false};     // new WAL segment's directory not synced
   std::atomic<bool> skip_manifest_temp_fsync{false};   // MANIFEST renamed over an unsynced temp
   std::atomic<bool> replay_torn_records{false};        // replay ignores fragment checksums
+  std::atomic<bool> follow_any_skip{false};  // replay follows a skip past a hole (lost write)
 };
 
 Switches& Get();
