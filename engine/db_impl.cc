@@ -154,18 +154,14 @@ absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 absl::StatusOr<Log::Range> DBImpl::Apply(const WriteBatch& batch) {
   absl::Status s = batch.Validate();
   if (!s.ok()) return s;
-  s = CheckWritable();
-  if (!s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
-  s = MakeRoomForWrite(false);
+  // One trip through mu_ per write: it checks the DB is writable, makes room, and hands back
+  // the memtable, which stays current while write_mu_ is held (only writers rotate it).
+  std::shared_ptr<MemTable> mem;
+  s = MakeRoomForWrite(false, &mem);
   if (!s.ok()) return s;
   absl::StatusOr<Log::Range> range = parts_.log->Append(batch.rep());
   if (!range.ok()) return Fail(range.status());
-  std::shared_ptr<MemTable> mem;
-  {
-    absl::MutexLock l(&mu_);
-    mem = current_->mem;
-  }
   uint64_t seq = FirstSequence(range->start);
   absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
     mem->Add(seq++, type, k, v);
@@ -199,16 +195,16 @@ void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,
   });
 }
 
-absl::Status DBImpl::MakeRoomForWrite(bool force) {
+absl::Status DBImpl::MakeRoomForWrite(bool force, std::shared_ptr<MemTable>* mem) {
   absl::MutexLock lock(&mu_);
   for (;;) {
     if (!failed_.ok()) return failed_;
     if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
     const bool full = current_->mem->ApproximateBytes() >= options_.memtable_bytes;
-    if (!force && !full) return absl::OkStatus();
-    if (force && current_->mem->entries() == 0) return absl::OkStatus();
-    if (current_->imm == nullptr) {
-      Rotate();
+    const bool room = force ? current_->mem->entries() == 0 : !full;
+    if (room || current_->imm == nullptr) {
+      if (!room) Rotate();
+      if (mem != nullptr) *mem = current_->mem;
       return absl::OkStatus();
     }
     // The previous checkpoint is still running: writers wait (back-pressure, bounded memory).

@@ -60,8 +60,11 @@ class DBImpl final : public DB {
   absl::Status Recover();
   // Appends `batch` to the log and the memtable; returns its log range.
   absl::StatusOr<Log::Range> Apply(const WriteBatch& batch);
-  // With write_mu_ held: waits for a free immutable slot and rotates a full memtable.
-  absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
+  // and rotates a full memtable (any non-empty one if `force`); `mem` (optional) receives the
+  // memtable writes now go to.
+  absl::Status MakeRoomForWrite(bool force, std::shared_ptr<MemTable>* mem = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, mu_);
   void CheckpointLoop();
   absl::Status CheckpointImmutable();
