@@ -448,6 +448,8 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
       {"ringkv.wal.syncs", absl::StrCat(log.syncs)},
       {"ringkv.wal.avg_group_records", absl::StrFormat("%.2f", log.avg_group_records)},
       {"ringkv.wal.max_inflight_writes", absl::StrCat(log.max_inflight)},
+      {"ringkv.wal.avg_inflight_writes", absl::StrFormat("%.2f", log.avg_inflight)},
+      {"ringkv.wal.skips", absl::StrCat(log.skips)},
       {"ringkv.memtable.bytes", absl::StrCat(v->mem->ApproximateBytes())},
       {"ringkv.memtable.entries", absl::StrCat(v->mem->entries())},
       {"ringkv.memtable.immutable_bytes", absl::StrCat(v->imm ? v->imm->ApproximateBytes() : 0)},

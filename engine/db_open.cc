@@ -25,6 +25,10 @@ absl::Status CheckOptions(const Options& o) {
     return absl::InvalidArgumentError(absl::StrCat(
         "wal_segment_bytes ", o.wal_segment_bytes, " must be a multiple of 4096, at least 65536"));
   }
+  if (o.wal_max_writes_in_flight < 1 || o.wal_max_writes_in_flight > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "wal_max_writes_in_flight ", o.wal_max_writes_in_flight, " must be 1 to 64"));
+  }
   return absl::OkStatus();
 }
 

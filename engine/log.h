@@ -19,7 +19,9 @@ struct LogStats {
   uint64_t records_appended = 0;
   uint64_t durable_writes = 0;  // writes that made records durable (each one O_DSYNC write)
   uint64_t syncs = 0;           // explicit fsync/fdatasync calls
-  uint64_t max_inflight = 0;
+  uint64_t max_inflight = 0;      // most durable writes in flight at once
+  double avg_inflight = 0;        // durable writes in flight at a submission, itself included
+  uint64_t skips = 0;             // blocks left to an in-flight write (docs/format.md)
   double avg_group_records = 0;  // records per durable write
 };
 

@@ -36,7 +36,10 @@ class WalLog final : public Log {
     out.records_appended = s.records_appended;
     out.durable_writes = s.durable_writes;
     out.syncs = s.syncs;
-    out.max_inflight = 1;
+    out.max_inflight = s.max_writes_in_flight;
+    out.avg_inflight =
+        s.durable_writes ? static_cast<double>(s.writes_in_flight_sum) / s.durable_writes : 0;
+    out.skips = s.skips;
     out.avg_group_records =
         s.durable_writes ? static_cast<double>(s.records_made_durable) / s.durable_writes : 0;
     return out;
@@ -52,6 +55,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenWalLog(io::IoBackend& io, const std::st
                                                 const Options& options, uint64_t min_lsn) {
   wal::WalOptions wo;
   wo.segment_bytes = options.wal_segment_bytes;
+  wo.max_writes_in_flight = options.wal_max_writes_in_flight;
   absl::StatusOr<std::unique_ptr<wal::Wal>> w =
       wal::Wal::Open(io, absl::StrCat(dir, "/wal"), wo, min_lsn);
   if (!w.ok()) return w.status();

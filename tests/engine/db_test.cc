@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -134,6 +135,29 @@ TEST_P(DbTest, LimitsAndBadInput) {
   bad.Put("", "2");
   EXPECT_EQ(db->Write({}, bad).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::IsNotFound(db->Get({}, "ok").status())) << "a rejected batch applies nothing";
+}
+
+TEST_P(DbTest, OptionsOutOfRangeAreRefusedNamingTheOption) {
+  struct Case {
+    const char* name;
+    void (*set)(Options&);
+  };
+  const Case cases[] = {
+      {"page_size", [](Options& o) { o.page_size = 3000; }},
+      {"memtable_bytes", [](Options& o) { o.memtable_bytes = 1000; }},
+      {"wal_segment_bytes", [](Options& o) { o.wal_segment_bytes = 5000; }},
+      {"wal_max_writes_in_flight", [](Options& o) { o.wal_max_writes_in_flight = 0; }},
+      {"wal_max_writes_in_flight", [](Options& o) { o.wal_max_writes_in_flight = 65; }},
+  };
+  for (const Case& c : cases) {
+    Options o = SmallOptions(GetParam());
+    c.set(o);
+    auto db = DB::Open(o, path());
+    ASSERT_FALSE(db.ok()) << c.name;
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kInvalidArgument) << db.status();
+    EXPECT_THAT(std::string(db.status().message()), HasSubstr(c.name));
+  }
+  EXPECT_FALSE(std::filesystem::exists(path())) << "a refused open creates nothing";
 }
 
 TEST_P(DbTest, SecondOpenIsRefusedNamingTheLock) {
