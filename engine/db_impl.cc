@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/btree.h"
@@ -155,18 +156,20 @@ absl::StatusOr<Log::Range> DBImpl::Apply(const WriteBatch& batch) {
   absl::Status s = batch.Validate();
   if (!s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
-  // One trip through mu_ per write: it checks the DB is writable, makes room, and hands back
-  // the memtable, which stays current while write_mu_ is held (only writers rotate it).
   std::shared_ptr<MemTable> mem;
   s = MakeRoomForWrite(false, &mem);
   if (!s.ok()) return s;
+  return ApplyLocked(batch, *mem);
+}
+
+absl::StatusOr<Log::Range> DBImpl::ApplyLocked(const WriteBatch& batch, MemTable& mem) {
   absl::StatusOr<Log::Range> range = parts_.log->Append(batch.rep());
   if (!range.ok()) return Fail(range.status());
   uint64_t seq = FirstSequence(range->start);
   absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
-    mem->Add(seq++, type, k, v);
+    mem.Add(seq++, type, k, v);
   });
-  RINGKV_CHECK(it.ok());  // validated above
+  RINGKV_CHECK(it.ok());  // validated before it was queued
   // Readers see the batch whole: the sequence moves past all its entries at once.
   last_sequence_.store(seq - 1, std::memory_order_release);
   return range;
@@ -174,12 +177,92 @@ absl::StatusOr<Log::Range> DBImpl::Apply(const WriteBatch& batch) {
 
 absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
   if (batch.Empty()) return CheckWritable();
-  absl::StatusOr<Log::Range> range = Apply(batch);
-  if (!range.ok()) return range.status();
-  if (!options.sync) return absl::OkStatus();
-  absl::Status s = parts_.log->WaitDurable(range->end);
-  if (!s.ok()) return Fail(s);
-  return absl::OkStatus();
+  absl::Status s = batch.Validate();
+  if (!s.ok()) return s;
+  QueuedWrite self;
+  self.batch = &batch;
+  self.sync = options.sync;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    self.lead = !leading_;
+    leading_ = true;
+    // An uncontended writer leads a group of its own without passing through the queue.
+    if (!self.lead) queue_.push_back(&self);
+  }
+  if (self.lead) return LeadWrites(&self, /*queued=*/false);
+  self.wake.WaitForNotification();
+  if (self.lead) return LeadWrites(&self, /*queued=*/true);
+  return self.status;  // a leader finished it
+}
+
+absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
+  // A group is bounded so a leader's followers are not kept waiting behind a huge one.
+  constexpr size_t kMaxGroupBytes = 1 << 20;
+  constexpr size_t kMaxGroupWrites = 256;
+  absl::InlinedVector<QueuedWrite*, 16> group = {self};  // no allocation on the common path
+  // A writer that found no leader was never queued, and the queue was empty: its group is
+  // itself. One handed the lead is at the front of the queue, with others behind it.
+  if (queued) {
+    absl::MutexLock lock(&queue_mu_);
+    RINGKV_DCHECK(!queue_.empty() && queue_.front() == self);
+    queue_.pop_front();
+    size_t bytes = self->batch->rep().size();
+    while (!queue_.empty() && group.size() < kMaxGroupWrites &&
+           bytes + queue_.front()->batch->rep().size() <= kMaxGroupBytes) {
+      bytes += queue_.front()->batch->rep().size();
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+  }
+  uint64_t sync_end = 0;
+  {
+    absl::MutexLock lock(&write_mu_);
+    std::shared_ptr<MemTable> mem;
+    absl::Status room = MakeRoomForWrite(false, &mem);
+    for (QueuedWrite* w : group) {
+      if (!room.ok()) {
+        w->status = room;
+        continue;
+      }
+      absl::StatusOr<Log::Range> range = ApplyLocked(*w->batch, *mem);
+      if (!range.ok()) {
+        room = range.status();  // the log failed: the rest of the group fails with it
+        w->status = room;
+        continue;
+      }
+      w->range = *range;
+      if (w->sync) sync_end = std::max(sync_end, range->end);
+    }
+  }
+  // The next group forms and reaches the log while this one waits to be durable.
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (queue_.empty()) {
+      leading_ = false;
+    } else {
+      queue_.front()->lead = true;
+      queue_.front()->wake.Notify();
+    }
+  }
+  // Non-sync and failed writes are done (a notified writer returns at once: its entry is not
+  // touched again); the sync ones once the log is durable up to them.
+  absl::InlinedVector<QueuedWrite*, 16> waiting;
+  for (QueuedWrite* w : group) {
+    if (w->sync && w->status.ok()) {
+      waiting.push_back(w);
+    } else if (w != self) {
+      w->wake.Notify();
+    }
+  }
+  if (!waiting.empty()) {
+    absl::Status durable = parts_.log->WaitDurable(sync_end);
+    if (!durable.ok()) durable = Fail(durable);
+    for (QueuedWrite* w : waiting) {
+      w->status = durable;
+      if (w != self) w->wake.Notify();
+    }
+  }
+  return self->status;
 }
 
 void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,

@@ -1,5 +1,6 @@
-// DBImpl is the engine behind DB: the write path (log append + memtable insert under one lock,
-// durability waited for outside it), reads through a Version, a background checkpoint thread
+// DBImpl is the engine behind DB: the write path (a queue of writers whose leader appends a
+// whole group to the log and the memtable under one lock, durability waited for outside it),
+// reads through a Version, a background checkpoint thread
 // that merges the immutable memtable into the page store, and recovery at Open.
 #ifndef RINGKV_ENGINE_DB_IMPL_H_
 #define RINGKV_ENGINE_DB_IMPL_H_
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "engine/db.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
@@ -57,9 +59,26 @@ class DBImpl final : public DB {
  private:
   DBImpl(const Options& options, std::string path, DBParts parts);
 
+  // A Write waiting in queue_: woken once, either to lead the queue or because it is done.
+  struct QueuedWrite {
+    const WriteBatch* batch = nullptr;
+    bool sync = true;
+    bool lead = false;  // set before `wake`: this writer now leads
+    absl::Status status;
+    Log::Range range;
+    absl::Notification wake;
+  };
+
   absl::Status Recover();
   // Appends `batch` to the log and the memtable; returns its log range.
   absl::StatusOr<Log::Range> Apply(const WriteBatch& batch);
+  // Apply with write_mu_ held and the current memtable at hand.
+  absl::StatusOr<Log::Range> ApplyLocked(const WriteBatch& batch, MemTable& mem)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // The leader's part of Write: applies `self` and the writes queued behind it (`queued`: self
+  // was handed the lead at the queue's front), hands the lead to the next writer, waits for
+  // durability, and finishes the group. Returns self's status.
+  absl::Status LeadWrites(QueuedWrite* self, bool queued);
   // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
   // and rotates a full memtable (any non-empty one if `force`); `mem` (optional) receives the
   // memtable writes now go to.
@@ -78,6 +97,12 @@ class DBImpl final : public DB {
   const Options options_;
   const std::string path_;
   DBParts parts_;
+
+  // Writers queue here; the one at the front leads (applies a group for everyone). Followers
+  // sleep once, until their write is done, instead of convoying on write_mu_.
+  absl::Mutex queue_mu_ ABSL_ACQUIRED_BEFORE(write_mu_);
+  std::deque<QueuedWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leading_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   // Log order equals memtable order: both happen under write_mu_ (the durability wait doesn't).
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
