@@ -325,7 +325,8 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
   const uint64_t start = write_from_;
   // Everything in flight stays within the tear window the reader allows for.
   const uint64_t end = std::min(next_lsn_, FloorBlock(durable_lsn_) + kMaxWriteBytes);
-  if (end <= submitted_lsn_) return std::optional<PreparedWrite>();
+  // (After a skip, start is past submitted_lsn_: the zeros between need no write.)
+  if (end <= std::max(submitted_lsn_, start)) return std::optional<PreparedWrite>();
   RINGKV_DCHECK(start % kBlock == 0);
   RINGKV_DCHECK(start <= CeilBlock(submitted_lsn_));
   PreparedWrite w;
