@@ -486,9 +486,16 @@ void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> 
   Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    async_waiters_.emplace(end, std::move(done));
-    wanted_lsn_ = std::max(wanted_lsn_, end);
-    ProgressLocked(&wake);  // runs `done` below if it is already durable, or the log failed
+    if (sabotage::Get().ack_before_wal_write) {
+      wake.callbacks.push_back(std::move(done));
+      wake.status = failed_;
+      end = 0;  // acknowledged now; the bytes go out with some later write
+    }
+    if (end > 0) {
+      async_waiters_.emplace(end, std::move(done));
+      wanted_lsn_ = std::max(wanted_lsn_, end);
+      ProgressLocked(&wake);
+    }  // runs `done` below if it is already durable, or the log failed
   }
   Deliver(wake);
 }

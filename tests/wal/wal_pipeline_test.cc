@@ -89,8 +89,9 @@ class HoldingBackend final : public io::WrappingBackend {
   // Lets held chain `i` (in submission order) reach the disk; returns once it completed.
   void Release(size_t i) {
     io::PendingChain* p = Take(i);
+    io::Ticket keep = p->self;  // completing the chain drops its own reference
     Forward(p, true);
-    inner().Wait(p->inner);
+    inner().Wait(io::Ticket(p->inner));
   }
   // Completes held chain `i` with `err` on every op, as a failed device would.
   void Fail(size_t i, int err) {
