@@ -302,10 +302,17 @@ TEST_P(DbTest, SigkilledWriterLosesNoAcknowledgedKey) {
       }
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
-    ::kill(pid, SIGKILL);
+    // Kill at a moment after the first acknowledgement (however slow the machine is to get
+    // there), while the child keeps writing.
     std::string acked;
     char buf[4096];
+    while (acked.find('\n') == std::string::npos) {
+      const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+      if (n <= 0) break;  // the child died: the checks below say so
+      acked.append(buf, n);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + 40 * round));
+    ::kill(pid, SIGKILL);
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) acked.append(buf, n);
     ::close(fds[0]);
     int status;
