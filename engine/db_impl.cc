@@ -182,14 +182,15 @@ absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch)
   QueuedWrite self;
   self.batch = &batch;
   self.sync = options.sync;
+  bool fresh_leader;  // decided under the lock: once queued, self.lead is the leader's to set
   {
     absl::MutexLock lock(&queue_mu_);
-    self.lead = !leading_;
+    fresh_leader = !leading_;
     leading_ = true;
     // An uncontended writer leads a group of its own without passing through the queue.
-    if (!self.lead) queue_.push_back(&self);
+    if (!fresh_leader) queue_.push_back(&self);
   }
-  if (self.lead) return LeadWrites(&self, /*queued=*/false);
+  if (fresh_leader) return LeadWrites(&self, /*queued=*/false);
   self.wake.WaitForNotification();
   if (self.lead) return LeadWrites(&self, /*queued=*/true);
   return self.status;  // a leader finished it
