@@ -1,5 +1,7 @@
 #include "engine/btree.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace ringkv {
@@ -134,9 +136,29 @@ void BTreeIterator::Settle(bool forward) {
     if (stack_.empty()) break;
     const Level& up = stack_.back();
     if (!DescendEdge(up.node.child(up.index), forward ? Edge::kFirst : Edge::kLast)) return;
+    if (forward) PrefetchFollowingLeaves();
     // A leaf with no entries while going backwards: index 0 is not < count, so loop on.
   }
   valid_ = false;
+}
+
+void BTreeIterator::PrefetchFollowingLeaves() {
+  if (stack_.size() < 2) return;
+  const Level& parent = stack_[stack_.size() - 2];
+  const uint64_t parent_page = parent.node.page_id();
+  if (parent_page != prefetch_parent_) {
+    prefetch_parent_ = parent_page;
+    prefetch_end_ = 0;
+  }
+  const uint32_t from = std::max(parent.index + 1, prefetch_end_);
+  if (from >= parent.index + 1 + kPrefetchLeaves / 2 || from >= parent.node.count()) return;
+  // Refill the window when half of it is consumed: reads stay ahead of the scan.
+  const uint32_t end = std::min(parent.index + 1 + kPrefetchLeaves, parent.node.count());
+  uint64_t ids[kPrefetchLeaves];
+  uint32_t n = 0;
+  for (uint32_t i = from; i < end; ++i) ids[n++] = parent.node.child(i);
+  prefetch_end_ = end;
+  pages_->Prefetch(absl::Span<const uint64_t>(ids, n));
 }
 
 void BTreeIterator::SeekToFirst() {

@@ -88,6 +88,8 @@ class PageStore {
   std::shared_ptr<Version> Current();
   uint32_t page_size() const { return page_size_; }
   uint32_t payload_size() const;
+  // True when reads go through the mapping (else through the ring and the cache).
+  bool mapped() const { return map_ != nullptr; }
 
   // One checkpoint at a time: Allocate/Stage/Free, then Commit or Abort.
   absl::StatusOr<uint64_t> Allocate();
