@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
 
 absl::Status DBImpl::Recover() {
   auto version = std::make_shared<Version>();
-  version->mem = std::make_shared<MemTable>();
+  version->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   version->tree = parts_.tree->Current();
   const uint64_t from = version->tree->checkpoint_lsn();
   uint64_t last_seq = 0;
@@ -223,7 +223,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
 void DBImpl::Rotate() {
   auto next = std::make_shared<Version>(*current_);
   next->imm = current_->mem;
-  next->mem = std::make_shared<MemTable>();
+  next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   // Every record appended so far is in the old memtable (appends hold write_mu_).
   imm_end_lsn_ = parts_.log->next_lsn();
   current_ = std::move(next);

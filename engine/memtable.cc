@@ -1,8 +1,10 @@
 #include "engine/memtable.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
+#include "absl/hash/hash.h"
 #include "uring/coding.h"
 #include "uring/check.h"
 
@@ -58,8 +60,65 @@ struct MemTable::Node {
   uint64_t Seq() const { return tag >> 8; }
 };
 
-MemTable::MemTable() : head_(NewNode(nullptr, kMaxHeight)) {
+namespace {
+
+// Bytes of memtable per index slot. An entry costs at least ~64 bytes of arena (node with its
+// tower, tag, lengths, a short key), so a full memtable fills at most ~2/3 of the slots when
+// this is 48; typical entries (100-byte values) fill a fifth.
+constexpr size_t kBytesPerIndexSlot = 48;
+constexpr size_t kMinIndexSlots = 1024;
+
+size_t IndexSlots(size_t budget_bytes) {
+  size_t want = std::max(kMinIndexSlots, budget_bytes / kBytesPerIndexSlot);
+  size_t slots = kMinIndexSlots;
+  while (slots < want) slots <<= 1;
+  return slots;
+}
+
+size_t HashKey(std::string_view key) { return absl::HashOf(key); }
+
+}  // namespace
+
+MemTable::MemTable(size_t budget_bytes)
+    : head_(NewNode(nullptr, kMaxHeight)),
+      index_(new std::atomic<Node*>[IndexSlots(budget_bytes)]()),
+      index_slots_(IndexSlots(budget_bytes)) {
   for (int i = 0; i < kMaxHeight; ++i) head_->SetNext(i, nullptr);
+}
+
+MemTable::~MemTable() = default;
+
+MemTable::Node* MemTable::IndexFind(std::string_view key) const {
+  const size_t mask = index_slots_ - 1;
+  for (size_t i = HashKey(key) & mask;; i = (i + 1) & mask) {
+    Node* n = index_[i].load(std::memory_order_acquire);
+    if (n == nullptr) return nullptr;
+    if (n->Key() == key) return n;
+  }
+}
+
+void MemTable::IndexInsert(Node* n) {
+  if (index_off_.load(std::memory_order_relaxed)) return;
+  const size_t mask = index_slots_ - 1;
+  for (size_t i = HashKey(n->Key()) & mask;; i = (i + 1) & mask) {
+    Node* old = index_[i].load(std::memory_order_relaxed);
+    if (old == nullptr) {
+      if (4 * (index_used_ + 1) > 3 * index_slots_) {
+        // Full. Readers whose snapshot includes this entry see the switch (it happens before
+        // the DB publishes the entry's sequence); older snapshots find the index complete.
+        index_off_.store(true, std::memory_order_relaxed);
+        return;
+      }
+      ++index_used_;
+      index_[i].store(n, std::memory_order_release);
+      return;
+    }
+    if (old->Key() == n->Key()) {
+      // The slot keeps the newest version (callers add in sequence order, tests need not).
+      if (n->Seq() > old->Seq()) index_[i].store(n, std::memory_order_release);
+      return;
+    }
+  }
 }
 
 MemTable::Node* MemTable::NewNode(const char* entry, int height) {
@@ -175,12 +234,20 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
     n->next[i].store(prev[i]->Next(i), std::memory_order_relaxed);
     prev[i]->SetNext(i, n);
   }
+  IndexInsert(n);
   entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 MemTable::Lookup MemTable::Get(std::string_view key, uint64_t snapshot_seq,
                                std::string* value) const {
-  Node* x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
+  Node* x = nullptr;
+  if (!index_off_.load(std::memory_order_relaxed)) {
+    x = IndexFind(key);
+    if (x == nullptr) return Lookup::kAbsent;
+    // The newest version is too new for this snapshot: the skiplist finds the one it sees.
+    if (x->Seq() > snapshot_seq) x = nullptr;
+  }
+  if (x == nullptr) x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
   if (x == nullptr) return Lookup::kAbsent;
   if (x->Key() != key) return Lookup::kAbsent;
   const DecodedEntry e = x->Get();
