@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -77,8 +79,13 @@ absl::Status DBImpl::Recover() {
   if (!s.ok()) return s;
   last_sequence_.store(last_seq);
   absl::MutexLock lock(&mu_);
-  current_ = std::move(version);
+  SetCurrent(std::move(version));
   return absl::OkStatus();
+}
+
+void DBImpl::SetCurrent(std::shared_ptr<const Version> v) {
+  current_ = v;
+  pins_.Publish(std::move(v));
 }
 
 DBImpl::~DBImpl() { Close().IgnoreError(); }
@@ -102,8 +109,10 @@ absl::Status DBImpl::Close() {
   parts_.log.reset();
   {
     absl::MutexLock lock(&mu_);
-    current_.reset();
+    SetCurrent(nullptr);
   }
+  // Gets still running hold versions (and their tree pins) a moment longer.
+  while (!pins_.Reclaim()) std::this_thread::yield();
   parts_.tree.reset();
   parts_.lock.reset();
   parts_.io.reset();
@@ -226,23 +235,25 @@ void DBImpl::Rotate() {
   next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   // Every record appended so far is in the old memtable (appends hold write_mu_).
   imm_end_lsn_ = parts_.log->next_lsn();
-  current_ = std::move(next);
+  SetCurrent(std::move(next));
   ++checkpoints_started_;
 }
 
 absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_view key) {
   absl::Status s = CheckKey(key);
   if (!s.ok()) return s;
-  std::shared_ptr<const Version> version;
+  const Version* version;
   uint64_t seq;
+  std::optional<VersionPins::Pin> pin;
   if (options.snapshot != nullptr) {
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
-    version = snap->version();
+    version = snap->version().get();
     seq = snap->sequence();
   } else {
     // Sequence before version: a version read later holds everything up to the sequence.
     seq = last_sequence_.load(std::memory_order_acquire);
-    version = CurrentVersion();
+    pin.emplace(pins_.Acquire());
+    version = pin->get();
     if (version == nullptr) return absl::FailedPreconditionError("database is closed");
   }
   std::string value;
@@ -405,7 +416,7 @@ absl::Status DBImpl::CheckpointImmutable() {
     auto next = std::make_shared<Version>(*current_);
     next->imm = nullptr;
     next->tree = parts_.tree->Current();
-    current_ = std::move(next);
+    SetCurrent(std::move(next));
     ++checkpoints_done_;
   }
   s = parts_.log->DropBelow(end_lsn);
