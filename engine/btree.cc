@@ -19,12 +19,17 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
   uint32_t hi = leaf ? node.count() : node.count() - 1;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
-    absl::StatusOr<RawEntry> e = node.Entry(mid);
-    if (!e.ok()) return e.status();
-    absl::StatusOr<std::string_view> k = EntryKey(pages, *e, scratch);
-    if (!k.ok()) return k.status();
+    std::string_view k;
+    if (!node.InlineKey(mid, &k)) {
+      // An overflow key, or a corrupt entry (Entry says which).
+      absl::StatusOr<RawEntry> e = node.Entry(mid);
+      if (!e.ok()) return e.status();
+      absl::StatusOr<std::string_view> full = EntryKey(pages, *e, scratch);
+      if (!full.ok()) return full.status();
+      k = *full;
+    }
     // Leaf: lower_bound (k < target goes right). Internal: upper_bound (k <= target).
-    const int c = k->compare(target);
+    const int c = k.compare(target);
     if (leaf ? c < 0 : c <= 0) {
       lo = mid + 1;
     } else {

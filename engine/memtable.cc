@@ -81,28 +81,48 @@ size_t HashKey(std::string_view key) { return absl::HashOf(key); }
 
 MemTable::MemTable(size_t budget_bytes)
     : head_(NewNode(nullptr, kMaxHeight)),
-      index_(new std::atomic<Node*>[IndexSlots(budget_bytes)]()),
+      index_(new std::atomic<uint64_t>[IndexSlots(budget_bytes)]()),
       index_slots_(IndexSlots(budget_bytes)) {
   for (int i = 0; i < kMaxHeight; ++i) head_->SetNext(i, nullptr);
 }
 
 MemTable::~MemTable() = default;
 
+namespace {
+
+constexpr int kPointerBits = 48;
+constexpr uint64_t kPointerMask = (1ull << kPointerBits) - 1;
+
+uint64_t Fingerprint(size_t hash) { return (static_cast<uint64_t>(hash) >> kPointerBits) << kPointerBits; }
+
+}  // namespace
+
 MemTable::Node* MemTable::IndexFind(std::string_view key) const {
   const size_t mask = index_slots_ - 1;
-  for (size_t i = HashKey(key) & mask;; i = (i + 1) & mask) {
-    Node* n = index_[i].load(std::memory_order_acquire);
-    if (n == nullptr) return nullptr;
+  const size_t hash = HashKey(key);
+  const uint64_t fp = Fingerprint(hash);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = index_[i].load(std::memory_order_acquire);
+    if (slot == 0) return nullptr;
+    if ((slot & ~kPointerMask) != fp) continue;
+    Node* n = reinterpret_cast<Node*>(slot & kPointerMask);
     if (n->Key() == key) return n;
   }
 }
 
 void MemTable::IndexInsert(Node* n) {
   if (index_off_.load(std::memory_order_relaxed)) return;
+  const uint64_t ptr = reinterpret_cast<uint64_t>(n);
+  if ((ptr & ~kPointerMask) != 0) {
+    index_off_.store(true, std::memory_order_relaxed);  // an address the slots cannot hold
+    return;
+  }
   const size_t mask = index_slots_ - 1;
-  for (size_t i = HashKey(n->Key()) & mask;; i = (i + 1) & mask) {
-    Node* old = index_[i].load(std::memory_order_relaxed);
-    if (old == nullptr) {
+  const size_t hash = HashKey(n->Key());
+  const uint64_t entry = Fingerprint(hash) | ptr;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = index_[i].load(std::memory_order_relaxed);
+    if (slot == 0) {
       if (4 * (index_used_ + 1) > 3 * index_slots_) {
         // Full. Readers whose snapshot includes this entry see the switch (it happens before
         // the DB publishes the entry's sequence); older snapshots find the index complete.
@@ -110,12 +130,13 @@ void MemTable::IndexInsert(Node* n) {
         return;
       }
       ++index_used_;
-      index_[i].store(n, std::memory_order_release);
+      index_[i].store(entry, std::memory_order_release);
       return;
     }
-    if (old->Key() == n->Key()) {
+    Node* old = reinterpret_cast<Node*>(slot & kPointerMask);
+    if ((slot & ~kPointerMask) == (entry & ~kPointerMask) && old->Key() == n->Key()) {
       // The slot keeps the newest version (callers add in sequence order, tests need not).
-      if (n->Seq() > old->Seq()) index_[i].store(n, std::memory_order_release);
+      if (n->Seq() > old->Seq()) index_[i].store(entry, std::memory_order_release);
       return;
     }
   }

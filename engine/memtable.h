@@ -39,7 +39,7 @@ class MemTable {
 
   // The arena (keys, values, nodes); the index beside it is fixed at construction.
   size_t ApproximateBytes() const { return arena_.MemoryUsage(); }
-  size_t IndexBytes() const { return index_slots_ * sizeof(std::atomic<Node*>); }
+  size_t IndexBytes() const { return index_slots_ * sizeof(std::atomic<uint64_t>); }
   // False once more distinct keys arrived than the index holds (lookups use the skiplist).
   bool index_enabled() const { return !index_off_.load(std::memory_order_relaxed); }
   uint64_t entries() const { return entries_.load(std::memory_order_relaxed); }
@@ -85,8 +85,10 @@ class MemTable {
   std::atomic<uint64_t> entries_{0};
   uint64_t rng_ = 0x9e3779b97f4a7c15ull;
   // Open addressing, linear probing; a slot once set only ever moves to a newer version of the
-  // same key, so readers need no lock. Load factor kept <= 3/4.
-  std::unique_ptr<std::atomic<Node*>[]> index_;
+  // same key, so readers need no lock. Load factor kept <= 3/4. A slot holds the node pointer
+  // (user space: below 2^48) with the top 16 bits of the key's hash above it, so a probe for an
+  // absent key rarely touches a node.
+  std::unique_ptr<std::atomic<uint64_t>[]> index_;
   size_t index_slots_ = 0;  // a power of two
   size_t index_used_ = 0;   // writer only
   std::atomic<bool> index_off_{false};
