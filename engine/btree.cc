@@ -19,6 +19,8 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
   uint32_t hi = leaf ? node.count() : node.count() - 1;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
+    if (mid + 1 < hi) node.PrefetchEntry(mid + 1 + (hi - mid - 1) / 2);
+    if (lo < mid) node.PrefetchEntry(lo + (mid - lo) / 2);
     std::string_view k;
     if (!node.InlineKey(mid, &k)) {
       // An overflow key, or a corrupt entry (Entry says which).

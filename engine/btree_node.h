@@ -78,6 +78,13 @@ class NodeView {
     *key = std::string_view(p, key_len);
     return true;
   }
+  // Starts loading entry i's bytes into the CPU cache (a binary search asks for both
+  // possible next probes while it compares the current one, so the misses overlap).
+  void PrefetchEntry(uint32_t i) const {
+    uint16_t off;
+    std::memcpy(&off, data_ + offsets_at_ + 2 * i, 2);
+    if (off < size_) __builtin_prefetch(data_ + off);
+  }
   uint64_t page_id() const { return page_id_; }
 
  private:

@@ -97,7 +97,7 @@ uint64_t Fingerprint(size_t hash) { return (static_cast<uint64_t>(hash) >> kPoin
 
 }  // namespace
 
-MemTable::Node* MemTable::IndexFind(std::string_view key) const {
+const char* MemTable::IndexFind(std::string_view key) const {
   const size_t mask = index_slots_ - 1;
   const size_t hash = HashKey(key);
   const uint64_t fp = Fingerprint(hash);
@@ -105,21 +105,22 @@ MemTable::Node* MemTable::IndexFind(std::string_view key) const {
     const uint64_t slot = index_[i].load(std::memory_order_acquire);
     if (slot == 0) return nullptr;
     if ((slot & ~kPointerMask) != fp) continue;
-    Node* n = reinterpret_cast<Node*>(slot & kPointerMask);
-    if (n->Key() == key) return n;
+    const char* entry = reinterpret_cast<const char*>(slot & kPointerMask);
+    if (Decode(entry).key == key) return entry;
   }
 }
 
-void MemTable::IndexInsert(Node* n) {
+void MemTable::IndexInsert(const char* entry) {
   if (index_off_.load(std::memory_order_relaxed)) return;
-  const uint64_t ptr = reinterpret_cast<uint64_t>(n);
+  const uint64_t ptr = reinterpret_cast<uint64_t>(entry);
   if ((ptr & ~kPointerMask) != 0) {
     index_off_.store(true, std::memory_order_relaxed);  // an address the slots cannot hold
     return;
   }
+  const DecodedEntry e = Decode(entry);
   const size_t mask = index_slots_ - 1;
-  const size_t hash = HashKey(n->Key());
-  const uint64_t entry = Fingerprint(hash) | ptr;
+  const size_t hash = HashKey(e.key);
+  const uint64_t value = Fingerprint(hash) | ptr;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const uint64_t slot = index_[i].load(std::memory_order_relaxed);
     if (slot == 0) {
@@ -130,13 +131,14 @@ void MemTable::IndexInsert(Node* n) {
         return;
       }
       ++index_used_;
-      index_[i].store(entry, std::memory_order_release);
+      index_[i].store(value, std::memory_order_release);
       return;
     }
-    Node* old = reinterpret_cast<Node*>(slot & kPointerMask);
-    if ((slot & ~kPointerMask) == (entry & ~kPointerMask) && old->Key() == n->Key()) {
+    if ((slot & ~kPointerMask) != (value & ~kPointerMask)) continue;
+    const DecodedEntry old = Decode(reinterpret_cast<const char*>(slot & kPointerMask));
+    if (old.key == e.key) {
       // The slot keeps the newest version (callers add in sequence order, tests need not).
-      if (n->Seq() > old->Seq()) index_[i].store(entry, std::memory_order_release);
+      if ((e.tag >> 8) > (old.tag >> 8)) index_[i].store(value, std::memory_order_release);
       return;
     }
   }
@@ -255,23 +257,27 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
     n->next[i].store(prev[i]->Next(i), std::memory_order_relaxed);
     prev[i]->SetNext(i, n);
   }
-  IndexInsert(n);
+  IndexInsert(buf);
   entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 MemTable::Lookup MemTable::Get(std::string_view key, uint64_t snapshot_seq,
                                std::string* value) const {
-  Node* x = nullptr;
+  DecodedEntry e;
+  const char* newest = nullptr;
   if (!index_off_.load(std::memory_order_relaxed)) {
-    x = IndexFind(key);
-    if (x == nullptr) return Lookup::kAbsent;
+    newest = IndexFind(key);
+    if (newest == nullptr) return Lookup::kAbsent;
+    e = Decode(newest);
     // The newest version is too new for this snapshot: the skiplist finds the one it sees.
-    if (x->Seq() > snapshot_seq) x = nullptr;
+    if ((e.tag >> 8) > snapshot_seq) newest = nullptr;
   }
-  if (x == nullptr) x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
-  if (x == nullptr) return Lookup::kAbsent;
-  if (x->Key() != key) return Lookup::kAbsent;
-  const DecodedEntry e = x->Get();
+  if (newest == nullptr) {
+    Node* x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
+    if (x == nullptr) return Lookup::kAbsent;
+    if (x->Key() != key) return Lookup::kAbsent;
+    e = x->Get();
+  }
   if (static_cast<EntryType>(e.tag & 0xff) == EntryType::kDelete) return Lookup::kDeleted;
   value->assign(e.value.data(), e.value.size());
   return Lookup::kFound;

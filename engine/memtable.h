@@ -2,7 +2,7 @@
 // sequence descending), in a skiplist: one writer at a time (the DB's write lock) and any
 // number of lock-free readers and iterators, which stay valid while writes go on.
 //
-// Point lookups go through a hash index beside the skiplist (key -> node of its newest
+// Point lookups go through a hash index beside the skiplist (key -> entry of its newest
 // version): a lookup costs a hash and one or two cache misses where the skiplist costs one per
 // level (~20 for a full memtable). The index is an open-addressing table sized once from the
 // memtable's budget; if more distinct keys arrive than it holds, it switches itself off and
@@ -75,9 +75,9 @@ class MemTable {
   Node* FindGreaterOrEqual(std::string_view key, uint64_t seq, Node** prev) const;
   Node* FindLessThan(const char* entry) const;
   Node* FindLast() const;
-  // The node of the newest version of `key` (any sequence), or null; index must be on.
-  Node* IndexFind(std::string_view key) const;
-  void IndexInsert(Node* n);
+  // The encoded entry of the newest version of `key` (any sequence), or null; index on.
+  const char* IndexFind(std::string_view key) const;
+  void IndexInsert(const char* entry);
 
   Arena arena_;
   Node* head_;
@@ -85,9 +85,10 @@ class MemTable {
   std::atomic<uint64_t> entries_{0};
   uint64_t rng_ = 0x9e3779b97f4a7c15ull;
   // Open addressing, linear probing; a slot once set only ever moves to a newer version of the
-  // same key, so readers need no lock. Load factor kept <= 3/4. A slot holds the node pointer
-  // (user space: below 2^48) with the top 16 bits of the key's hash above it, so a probe for an
-  // absent key rarely touches a node.
+  // same key, so readers need no lock. Load factor kept <= 3/4. A slot holds the address of
+  // the encoded entry (key, tag and value together: one cache miss for a hit; user space, so
+  // below 2^48) with the top 16 bits of the key's hash above it, so a probe for an absent key
+  // rarely touches memory beyond the slot.
   std::unique_ptr<std::atomic<uint64_t>[]> index_;
   size_t index_slots_ = 0;  // a power of two
   size_t index_used_ = 0;   // writer only
