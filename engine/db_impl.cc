@@ -257,7 +257,9 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
     if (version == nullptr) return absl::FailedPreconditionError("database is closed");
   }
   std::string value;
-  for (const std::shared_ptr<MemTable>& m : {version->mem, version->imm}) {
+  // Raw pointers: the pinned version keeps both alive, and copying the shared_ptrs would make
+  // every Get write the memtables' shared reference counts.
+  for (const MemTable* m : {version->mem.get(), version->imm.get()}) {
     if (m == nullptr) continue;
     switch (m->Get(key, seq, &value)) {
       case MemTable::Lookup::kFound:
