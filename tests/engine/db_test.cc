@@ -283,10 +283,16 @@ TEST_P(DbTest, SigkilledWriterLosesNoAcknowledgedKey) {
       }
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
-    ::kill(pid, SIGKILL);
+    // Kill only once the child acknowledged something (a loaded machine may take longer than
+    // the sleep to open the database), then at a random-ish moment after that.
     std::string acked;
     char buf[4096];
+    for (ssize_t n; acked.find('\n') == std::string::npos &&
+                    (n = ::read(fds[0], buf, sizeof(buf))) > 0;) {
+      acked.append(buf, n);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
+    ::kill(pid, SIGKILL);
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) acked.append(buf, n);
     ::close(fds[0]);
     int status;
