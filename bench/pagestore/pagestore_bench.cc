@@ -11,6 +11,9 @@
 //   read/ring_batch16   PageStore::Version::ReadPages of 16 random pages, cache of 16 pages:
 //                       16 reads in flight through the ring at once (time per page)
 //   read/plain_pread16  16 pread(2) calls one after the other (time per page)
+//   cold/ring_batch16, cold/plain_pread16   the same two with the page file dropped from the
+//                       OS page cache before each batch (posix_fadvise DONTNEED, not timed), so
+//                       every read waits for the device: what a batch in flight is for
 // Writes: one checkpoint of 256 dirty pages (stage, batched ring writes, fdatasync, manifest
 // publication) against the raw device doing the same writes on a plain descriptor:
 //   write/commit256               PageStore: Stage x256 + Commit
@@ -210,6 +213,92 @@ void BM_Read16(benchmark::State& state, bool ring) {
   state.SetBytesProcessed(state.iterations() * 16 * kPageBytes);
 }
 
+// A second page file, never mapped (a mapped page cannot be dropped from the page cache).
+struct ColdFixture {
+  std::string dir;
+  std::unique_ptr<io::IoBackend> io;
+  std::unique_ptr<PageStore> store;
+  std::shared_ptr<PageStore::Version> v;
+  int fd = -1;
+
+  ColdFixture() {
+    dir = BenchDir() + "/ringkv-pagestore-bench-cold-" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto b = io::OpenBackend(io::IoOptions());
+    if (!b.ok()) Die(std::string(b.status().message()));
+    io = std::move(*b);
+    {
+      auto writer = OpenStore(*io, dir, false, 16 * kPageBytes);
+      std::string payload(writer->payload_size(), 'c');
+      for (uint64_t done = 0; done < kFilePages;) {
+        for (int i = 0; i < 1024; ++i, ++done) {
+          auto id = writer->Allocate();
+          if (!id.ok()) Die(std::string(id.status().message()));
+          absl::Status s = writer->Stage(
+              *id, 1,
+              absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
+                                        payload.size()));
+          if (!s.ok()) Die(std::string(s.message()));
+        }
+        absl::Status s = writer->Commit(0, done);
+        if (!s.ok()) Die(std::string(s.message()));
+      }
+    }
+    store = OpenStore(*io, dir, false, 16 * kPageBytes);
+    v = store->Current();
+    fd = ::open((dir + "/pages.db").c_str(), O_RDONLY);
+    if (fd < 0) Die("open pages.db: " + std::string(std::strerror(errno)));
+  }
+  void Drop() const { ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+  ~ColdFixture() {
+    v.reset();
+    store.reset();
+    ::close(fd);
+    io.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+ColdFixture& Cold() {
+  static ColdFixture f;
+  return f;
+}
+
+void BM_Cold16(benchmark::State& state, bool ring) {
+  ColdFixture& f = Cold();
+  std::mt19937_64 rng(3000);
+  std::vector<uint8_t> buf(kPageBytes);
+  uint64_t ids[16];
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    f.Drop();
+    for (uint64_t& id : ids) id = rng() % kFilePages;
+    state.ResumeTiming();
+    if (ring) {
+      absl::StatusOr<std::vector<PageView>> pages = f.v->ReadPages(ids);
+      if (!pages.ok()) {
+        state.SkipWithError(std::string(pages.status().message()).c_str());
+        break;
+      }
+      for (const PageView& p : *pages) sum += Touch(p.payload, p.size);
+      continue;
+    }
+    for (uint64_t id : ids) {
+      if (::pread(f.fd, buf.data(), kPageBytes, static_cast<off_t>(id * kPageBytes)) !=
+          kPageBytes) {
+        state.SkipWithError("pread failed");
+        break;
+      }
+      sum += Touch(buf.data() + 32, kPageBytes - 32);
+    }
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations() * 16);
+  state.SetBytesProcessed(state.iterations() * 16 * kPageBytes);
+}
+
 // --- writes ---
 
 std::string WriteDir(const char* name) {
@@ -340,6 +429,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const bool write = k.first.rfind("write/", 0) == 0;
       std::string base = write ? "write/raw256_fdatasync" : "read/plain_pread";
       if (k.first == "read/ring_batch16") base = "read/plain_pread16";
+      if (k.first.rfind("cold/", 0) == 0) base = "cold/plain_pread16";
       auto b = rates_.find({base, write ? 1 : k.second});
       std::printf("  %-34s threads %lld  %12.0f pages/s  %8.3f us/page", k.first.c_str(),
                   static_cast<long long>(k.second), rate, 1e6 / rate * k.second);
@@ -374,6 +464,8 @@ void Register() {
       ->Threads(1)
       ->Threads(2)
       ->UseRealTime();
+  benchmark::RegisterBenchmark("cold/plain_pread16", BM_Cold16, false)->UseRealTime();
+  benchmark::RegisterBenchmark("cold/ring_batch16", BM_Cold16, true)->UseRealTime();
   benchmark::RegisterBenchmark("write/raw256_fdatasync", BM_Raw256, false)->UseRealTime();
   benchmark::RegisterBenchmark("write/raw256_fdatasync_publish", BM_Raw256, true)->UseRealTime();
   benchmark::RegisterBenchmark("write/commit256", BM_Commit256)->UseRealTime();
