@@ -1,5 +1,7 @@
 #include "engine/memtable.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -77,16 +79,25 @@ size_t IndexSlots(size_t budget_bytes) {
 
 size_t HashKey(std::string_view key) { return absl::HashOf(key); }
 
+uint64_t* MapZeroed(size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  RINGKV_CHECK(p != MAP_FAILED);  // out of address space: as fatal as a failed new
+  return static_cast<uint64_t*>(p);
+}
+
 }  // namespace
 
 MemTable::MemTable(size_t budget_bytes)
     : head_(NewNode(nullptr, kMaxHeight)),
-      index_(new std::atomic<uint64_t>[IndexSlots(budget_bytes)]()),
+      index_(MapZeroed(IndexSlots(budget_bytes) * sizeof(uint64_t)),
+             Unmap{IndexSlots(budget_bytes) * sizeof(uint64_t)}),
       index_slots_(IndexSlots(budget_bytes)) {
   for (int i = 0; i < kMaxHeight; ++i) head_->SetNext(i, nullptr);
 }
 
 MemTable::~MemTable() = default;
+
+void MemTable::Unmap::operator()(uint64_t* p) const { ::munmap(p, bytes); }
 
 namespace {
 
@@ -102,7 +113,7 @@ const char* MemTable::IndexFind(std::string_view key) const {
   const size_t hash = HashKey(key);
   const uint64_t fp = Fingerprint(hash);
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint64_t slot = index_[i].load(std::memory_order_acquire);
+    const uint64_t slot = std::atomic_ref<uint64_t>(index_[i]).load(std::memory_order_acquire);
     if (slot == 0) return nullptr;
     if ((slot & ~kPointerMask) != fp) continue;
     const char* entry = reinterpret_cast<const char*>(slot & kPointerMask);
@@ -122,7 +133,7 @@ void MemTable::IndexInsert(const char* entry) {
   const size_t hash = HashKey(e.key);
   const uint64_t value = Fingerprint(hash) | ptr;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint64_t slot = index_[i].load(std::memory_order_relaxed);
+    const uint64_t slot = std::atomic_ref<uint64_t>(index_[i]).load(std::memory_order_relaxed);
     if (slot == 0) {
       if (4 * (index_used_ + 1) > 3 * index_slots_) {
         // Full. Readers whose snapshot includes this entry see the switch (it happens before
@@ -131,14 +142,14 @@ void MemTable::IndexInsert(const char* entry) {
         return;
       }
       ++index_used_;
-      index_[i].store(value, std::memory_order_release);
+      std::atomic_ref<uint64_t>(index_[i]).store(value, std::memory_order_release);
       return;
     }
     if ((slot & ~kPointerMask) != (value & ~kPointerMask)) continue;
     const DecodedEntry old = Decode(reinterpret_cast<const char*>(slot & kPointerMask));
     if (old.key == e.key) {
       // The slot keeps the newest version (callers add in sequence order, tests need not).
-      if ((e.tag >> 8) > (old.tag >> 8)) index_[i].store(value, std::memory_order_release);
+      if ((e.tag >> 8) > (old.tag >> 8)) std::atomic_ref<uint64_t>(index_[i]).store(value, std::memory_order_release);
       return;
     }
   }

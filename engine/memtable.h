@@ -39,7 +39,7 @@ class MemTable {
 
   // The arena (keys, values, nodes); the index beside it is fixed at construction.
   size_t ApproximateBytes() const { return arena_.MemoryUsage(); }
-  size_t IndexBytes() const { return index_slots_ * sizeof(std::atomic<uint64_t>); }
+  size_t IndexBytes() const { return index_slots_ * sizeof(uint64_t); }
   // False once more distinct keys arrived than the index holds (lookups use the skiplist).
   bool index_enabled() const { return !index_off_.load(std::memory_order_relaxed); }
   uint64_t entries() const { return entries_.load(std::memory_order_relaxed); }
@@ -89,7 +89,15 @@ class MemTable {
   // the encoded entry (key, tag and value together: one cache miss for a hit; user space, so
   // below 2^48) with the top 16 bits of the key's hash above it, so a probe for an absent key
   // rarely touches memory beyond the slot.
-  std::unique_ptr<std::atomic<uint64_t>[]> index_;
+  // An anonymous mapping (memory, not a file), so a big table is fresh zero pages faulted in
+  // as slots fill: constructing a memtable (under the DB's write lock, at rotation) does not
+  // clear 16 MiB first, as new[]() or a recycled calloc would (measured: 9 ms). Accessed
+  // through std::atomic_ref.
+  struct Unmap {
+    size_t bytes;
+    void operator()(uint64_t* p) const;
+  };
+  std::unique_ptr<uint64_t[], Unmap> index_;
   size_t index_slots_ = 0;  // a power of two
   size_t index_used_ = 0;   // writer only
   std::atomic<bool> index_off_{false};
