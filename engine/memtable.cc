@@ -82,6 +82,9 @@ size_t HashKey(std::string_view key) { return absl::HashOf(key); }
 uint64_t* MapZeroed(size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   RINGKV_CHECK(p != MAP_FAILED);  // out of address space: as fatal as a failed new
+  // Random slots over megabytes: with 4 KiB pages nearly every probe is also a TLB miss.
+  // Transparent huge pages where the kernel allows them (a hint; failure changes nothing).
+  ::madvise(p, bytes, MADV_HUGEPAGE);
   return static_cast<uint64_t*>(p);
 }
 
@@ -121,7 +124,7 @@ const char* MemTable::IndexFind(std::string_view key) const {
   }
 }
 
-void MemTable::IndexInsert(const char* entry) {
+void MemTable::IndexInsert(const char* entry, size_t hash) {
   if (index_off_.load(std::memory_order_relaxed)) return;
   const uint64_t ptr = reinterpret_cast<uint64_t>(entry);
   if ((ptr & ~kPointerMask) != 0) {
@@ -130,7 +133,6 @@ void MemTable::IndexInsert(const char* entry) {
   }
   const DecodedEntry e = Decode(entry);
   const size_t mask = index_slots_ - 1;
-  const size_t hash = HashKey(e.key);
   const uint64_t value = Fingerprint(hash) | ptr;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const uint64_t slot = std::atomic_ref<uint64_t>(index_[i]).load(std::memory_order_relaxed);
@@ -237,6 +239,9 @@ MemTable::Node* MemTable::FindLast() const {
 
 void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value) {
   RINGKV_DCHECK(seq < (1ull << 56));
+  // The index slot is a cache miss; start it now so it overlaps the skiplist search.
+  const size_t hash = HashKey(key);
+  __builtin_prefetch(&index_[hash & (index_slots_ - 1)], 1);
   const size_t klen = key.size();
   const size_t vlen = value.size();
   const size_t bytes = VarintLength(klen) + klen + 8 + VarintLength(vlen) + vlen;
@@ -268,7 +273,7 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
     n->next[i].store(prev[i]->Next(i), std::memory_order_relaxed);
     prev[i]->SetNext(i, n);
   }
-  IndexInsert(buf);
+  IndexInsert(buf, hash);
   entries_.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -77,7 +77,7 @@ class MemTable {
   Node* FindLast() const;
   // The encoded entry of the newest version of `key` (any sequence), or null; index on.
   const char* IndexFind(std::string_view key) const;
-  void IndexInsert(const char* entry);
+  void IndexInsert(const char* entry, size_t hash);  // hash: HashKey of the entry's key
 
   Arena arena_;
   Node* head_;
