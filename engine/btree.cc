@@ -1,5 +1,7 @@
 #include "engine/btree.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace ringkv {
@@ -17,12 +19,19 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
   uint32_t hi = leaf ? node.count() : node.count() - 1;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
-    absl::StatusOr<RawEntry> e = node.Entry(mid);
-    if (!e.ok()) return e.status();
-    absl::StatusOr<std::string_view> k = EntryKey(pages, *e, scratch);
-    if (!k.ok()) return k.status();
+    if (mid + 1 < hi) node.PrefetchEntry(mid + 1 + (hi - mid - 1) / 2);
+    if (lo < mid) node.PrefetchEntry(lo + (mid - lo) / 2);
+    std::string_view k;
+    if (!node.InlineKey(mid, &k)) {
+      // An overflow key, or a corrupt entry (Entry says which).
+      absl::StatusOr<RawEntry> e = node.Entry(mid);
+      if (!e.ok()) return e.status();
+      absl::StatusOr<std::string_view> full = EntryKey(pages, *e, scratch);
+      if (!full.ok()) return full.status();
+      k = *full;
+    }
     // Leaf: lower_bound (k < target goes right). Internal: upper_bound (k <= target).
-    const int c = k->compare(target);
+    const int c = k.compare(target);
     if (leaf ? c < 0 : c <= 0) {
       lo = mid + 1;
     } else {
@@ -134,9 +143,29 @@ void BTreeIterator::Settle(bool forward) {
     if (stack_.empty()) break;
     const Level& up = stack_.back();
     if (!DescendEdge(up.node.child(up.index), forward ? Edge::kFirst : Edge::kLast)) return;
+    if (forward) PrefetchFollowingLeaves();
     // A leaf with no entries while going backwards: index 0 is not < count, so loop on.
   }
   valid_ = false;
+}
+
+void BTreeIterator::PrefetchFollowingLeaves() {
+  if (stack_.size() < 2) return;
+  const Level& parent = stack_[stack_.size() - 2];
+  const uint64_t parent_page = parent.node.page_id();
+  if (parent_page != prefetch_parent_) {
+    prefetch_parent_ = parent_page;
+    prefetch_end_ = 0;
+  }
+  const uint32_t from = std::max(parent.index + 1, prefetch_end_);
+  if (from >= parent.index + 1 + kPrefetchLeaves / 2 || from >= parent.node.count()) return;
+  // Refill the window when half of it is consumed: reads stay ahead of the scan.
+  const uint32_t end = std::min(parent.index + 1 + kPrefetchLeaves, parent.node.count());
+  uint64_t ids[kPrefetchLeaves];
+  uint32_t n = 0;
+  for (uint32_t i = from; i < end; ++i) ids[n++] = parent.node.child(i);
+  prefetch_end_ = end;
+  pages_->Prefetch(absl::Span<const uint64_t>(ids, n));
 }
 
 void BTreeIterator::SeekToFirst() {

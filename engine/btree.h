@@ -51,6 +51,9 @@ class BTreeIterator {
   void Settle(bool forward);
   bool Fail(absl::Status s);
   absl::StatusOr<NodeView> Load(uint64_t page, PageRef* ref);
+  // Having moved forward into a new leaf: asks the reader to prefetch the next few leaves of
+  // the same parent (a scan then waits for one batch instead of one read per leaf).
+  void PrefetchFollowingLeaves();
 
   TreePageReader* pages_;
   uint64_t root_;
@@ -61,7 +64,13 @@ class BTreeIterator {
   std::string_view key_;
   std::string key_scratch_;
   std::string value_scratch_;
+  // Leaves of `prefetch_parent_` before child index `prefetch_end_` were already prefetched.
+  uint64_t prefetch_parent_ = kNoPage;
+  uint32_t prefetch_end_ = 0;
 };
+
+// Leaves prefetched at a time by a forward scan.
+inline constexpr uint32_t kPrefetchLeaves = 8;
 
 }  // namespace ringkv
 

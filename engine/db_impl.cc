@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
@@ -56,7 +58,7 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
 
 absl::Status DBImpl::Recover() {
   auto version = std::make_shared<Version>();
-  version->mem = std::make_shared<MemTable>();
+  version->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   version->tree = parts_.tree->Current();
   const uint64_t from = version->tree->checkpoint_lsn();
   uint64_t last_seq = 0;
@@ -78,8 +80,13 @@ absl::Status DBImpl::Recover() {
   if (!s.ok()) return s;
   last_sequence_.store(last_seq);
   absl::MutexLock lock(&mu_);
-  current_ = std::move(version);
+  SetCurrent(std::move(version));
   return absl::OkStatus();
+}
+
+void DBImpl::SetCurrent(std::shared_ptr<const Version> v) {
+  current_ = v;
+  pins_.Publish(std::move(v));
 }
 
 DBImpl::~DBImpl() { Close().IgnoreError(); }
@@ -103,8 +110,10 @@ absl::Status DBImpl::Close() {
   parts_.log.reset();
   {
     absl::MutexLock lock(&mu_);
-    current_.reset();
+    SetCurrent(nullptr);
   }
+  // Gets still running hold versions (and their tree pins) a moment longer.
+  while (!pins_.Reclaim()) std::this_thread::yield();
   parts_.tree.reset();
   parts_.lock.reset();
   parts_.io.reset();
@@ -303,30 +312,34 @@ absl::Status DBImpl::MakeRoomForWrite(bool force, std::shared_ptr<MemTable>* mem
 void DBImpl::Rotate() {
   auto next = std::make_shared<Version>(*current_);
   next->imm = current_->mem;
-  next->mem = std::make_shared<MemTable>();
+  next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   // Every record appended so far is in the old memtable (appends hold write_mu_).
   imm_end_lsn_ = parts_.log->next_lsn();
-  current_ = std::move(next);
+  SetCurrent(std::move(next));
   ++checkpoints_started_;
 }
 
 absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_view key) {
   absl::Status s = CheckKey(key);
   if (!s.ok()) return s;
-  std::shared_ptr<const Version> version;
+  const Version* version;
   uint64_t seq;
+  std::optional<VersionPins::Pin> pin;
   if (options.snapshot != nullptr) {
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
-    version = snap->version();
+    version = snap->version().get();
     seq = snap->sequence();
   } else {
     // Sequence before version: a version read later holds everything up to the sequence.
     seq = last_sequence_.load(std::memory_order_acquire);
-    version = CurrentVersion();
+    pin.emplace(pins_.Acquire());
+    version = pin->get();
     if (version == nullptr) return absl::FailedPreconditionError("database is closed");
   }
   std::string value;
-  for (const std::shared_ptr<MemTable>& m : {version->mem, version->imm}) {
+  // Raw pointers: the pinned version keeps both alive, and copying the shared_ptrs would make
+  // every Get write the memtables' shared reference counts.
+  for (const MemTable* m : {version->mem.get(), version->imm.get()}) {
     if (m == nullptr) continue;
     switch (m->Get(key, seq, &value)) {
       case MemTable::Lookup::kFound:
@@ -485,7 +498,7 @@ absl::Status DBImpl::CheckpointImmutable() {
     auto next = std::make_shared<Version>(*current_);
     next->imm = nullptr;
     next->tree = parts_.tree->Current();
-    current_ = std::move(next);
+    SetCurrent(std::move(next));
     ++checkpoints_done_;
   }
   s = parts_.log->DropBelow(end_lsn);

@@ -19,6 +19,7 @@
 #include "engine/log.h"
 #include "engine/tree_store.h"
 #include "engine/version.h"
+#include "engine/version_pins.h"
 #include "uring/io_backend.h"
 
 namespace ringkv {
@@ -88,6 +89,8 @@ class DBImpl final : public DB {
   void CheckpointLoop();
   absl::Status CheckpointImmutable();
   std::shared_ptr<const Version> CurrentVersion();
+  // current_ = v, and the same for lock-free readers.
+  void SetCurrent(std::shared_ptr<const Version> v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Turns a failed I/O into the DB's sticky read-only state; returns the error to report.
   absl::Status Fail(const absl::Status& cause);
   absl::Status FailedStatus() const;
@@ -109,7 +112,9 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> last_sequence_{0};  // newest sequence visible to readers
 
   mutable absl::Mutex mu_;
+  // Every change of current_ is also published to pins_, which Get reads without mu_.
   std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
+  VersionPins pins_;
   uint64_t imm_end_lsn_ ABSL_GUARDED_BY(mu_) = 0;  // log records below it are in imm
   uint64_t checkpoints_started_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t checkpoints_done_ ABSL_GUARDED_BY(mu_) = 0;

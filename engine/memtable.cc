@@ -1,8 +1,12 @@
 #include "engine/memtable.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstring>
 #include <new>
 
+#include "absl/hash/hash.h"
 #include "uring/coding.h"
 #include "uring/check.h"
 
@@ -58,8 +62,99 @@ struct MemTable::Node {
   uint64_t Seq() const { return tag >> 8; }
 };
 
-MemTable::MemTable() : head_(NewNode(nullptr, kMaxHeight)) {
+namespace {
+
+// Bytes of memtable per index slot. An entry costs at least ~64 bytes of arena (node with its
+// tower, tag, lengths, a short key), so a full memtable fills at most ~2/3 of the slots when
+// this is 48; typical entries (100-byte values) fill a fifth.
+constexpr size_t kBytesPerIndexSlot = 48;
+constexpr size_t kMinIndexSlots = 1024;
+
+size_t IndexSlots(size_t budget_bytes) {
+  size_t want = std::max(kMinIndexSlots, budget_bytes / kBytesPerIndexSlot);
+  size_t slots = kMinIndexSlots;
+  while (slots < want) slots <<= 1;
+  return slots;
+}
+
+size_t HashKey(std::string_view key) { return absl::HashOf(key); }
+
+uint64_t* MapZeroed(size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  RINGKV_CHECK(p != MAP_FAILED);  // out of address space: as fatal as a failed new
+  // Random slots over megabytes: with 4 KiB pages nearly every probe is also a TLB miss.
+  // Transparent huge pages where the kernel allows them (a hint; failure changes nothing).
+  ::madvise(p, bytes, MADV_HUGEPAGE);
+  return static_cast<uint64_t*>(p);
+}
+
+}  // namespace
+
+MemTable::MemTable(size_t budget_bytes)
+    : head_(NewNode(nullptr, kMaxHeight)),
+      index_(MapZeroed(IndexSlots(budget_bytes) * sizeof(uint64_t)),
+             Unmap{IndexSlots(budget_bytes) * sizeof(uint64_t)}),
+      index_slots_(IndexSlots(budget_bytes)) {
   for (int i = 0; i < kMaxHeight; ++i) head_->SetNext(i, nullptr);
+}
+
+MemTable::~MemTable() = default;
+
+void MemTable::Unmap::operator()(uint64_t* p) const { ::munmap(p, bytes); }
+
+namespace {
+
+constexpr int kPointerBits = 48;
+constexpr uint64_t kPointerMask = (1ull << kPointerBits) - 1;
+
+uint64_t Fingerprint(size_t hash) { return (static_cast<uint64_t>(hash) >> kPointerBits) << kPointerBits; }
+
+}  // namespace
+
+const char* MemTable::IndexFind(std::string_view key) const {
+  const size_t mask = index_slots_ - 1;
+  const size_t hash = HashKey(key);
+  const uint64_t fp = Fingerprint(hash);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = std::atomic_ref<uint64_t>(index_[i]).load(std::memory_order_acquire);
+    if (slot == 0) return nullptr;
+    if ((slot & ~kPointerMask) != fp) continue;
+    const char* entry = reinterpret_cast<const char*>(slot & kPointerMask);
+    if (Decode(entry).key == key) return entry;
+  }
+}
+
+void MemTable::IndexInsert(const char* entry, size_t hash) {
+  if (index_off_.load(std::memory_order_relaxed)) return;
+  const uint64_t ptr = reinterpret_cast<uint64_t>(entry);
+  if ((ptr & ~kPointerMask) != 0) {
+    index_off_.store(true, std::memory_order_relaxed);  // an address the slots cannot hold
+    return;
+  }
+  const DecodedEntry e = Decode(entry);
+  const size_t mask = index_slots_ - 1;
+  const uint64_t value = Fingerprint(hash) | ptr;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = std::atomic_ref<uint64_t>(index_[i]).load(std::memory_order_relaxed);
+    if (slot == 0) {
+      if (4 * (index_used_ + 1) > 3 * index_slots_) {
+        // Full. Readers whose snapshot includes this entry see the switch (it happens before
+        // the DB publishes the entry's sequence); older snapshots find the index complete.
+        index_off_.store(true, std::memory_order_relaxed);
+        return;
+      }
+      ++index_used_;
+      std::atomic_ref<uint64_t>(index_[i]).store(value, std::memory_order_release);
+      return;
+    }
+    if ((slot & ~kPointerMask) != (value & ~kPointerMask)) continue;
+    const DecodedEntry old = Decode(reinterpret_cast<const char*>(slot & kPointerMask));
+    if (old.key == e.key) {
+      // The slot keeps the newest version (callers add in sequence order, tests need not).
+      if ((e.tag >> 8) > (old.tag >> 8)) std::atomic_ref<uint64_t>(index_[i]).store(value, std::memory_order_release);
+      return;
+    }
+  }
 }
 
 MemTable::Node* MemTable::NewNode(const char* entry, int height) {
@@ -144,6 +239,9 @@ MemTable::Node* MemTable::FindLast() const {
 
 void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value) {
   RINGKV_DCHECK(seq < (1ull << 56));
+  // The index slot is a cache miss; start it now so it overlaps the skiplist search.
+  const size_t hash = HashKey(key);
+  __builtin_prefetch(&index_[hash & (index_slots_ - 1)], 1);
   const size_t klen = key.size();
   const size_t vlen = value.size();
   const size_t bytes = VarintLength(klen) + klen + 8 + VarintLength(vlen) + vlen;
@@ -175,15 +273,27 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
     n->next[i].store(prev[i]->Next(i), std::memory_order_relaxed);
     prev[i]->SetNext(i, n);
   }
+  IndexInsert(buf, hash);
   entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 MemTable::Lookup MemTable::Get(std::string_view key, uint64_t snapshot_seq,
                                std::string* value) const {
-  Node* x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
-  if (x == nullptr) return Lookup::kAbsent;
-  if (x->Key() != key) return Lookup::kAbsent;
-  const DecodedEntry e = x->Get();
+  DecodedEntry e;
+  const char* newest = nullptr;
+  if (!index_off_.load(std::memory_order_relaxed)) {
+    newest = IndexFind(key);
+    if (newest == nullptr) return Lookup::kAbsent;
+    e = Decode(newest);
+    // The newest version is too new for this snapshot: the skiplist finds the one it sees.
+    if ((e.tag >> 8) > snapshot_seq) newest = nullptr;
+  }
+  if (newest == nullptr) {
+    Node* x = FindGreaterOrEqual(key, snapshot_seq, nullptr);
+    if (x == nullptr) return Lookup::kAbsent;
+    if (x->Key() != key) return Lookup::kAbsent;
+    e = x->Get();
+  }
   if (static_cast<EntryType>(e.tag & 0xff) == EntryType::kDelete) return Lookup::kDeleted;
   value->assign(e.value.data(), e.value.size());
   return Lookup::kFound;

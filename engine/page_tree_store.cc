@@ -9,8 +9,9 @@ namespace {
 
 class PageTreeVersion final : public TreeVersion, public TreePageReader {
  public:
-  PageTreeVersion(std::shared_ptr<pagestore::PageStore::Version> v, size_t payload)
-      : v_(std::move(v)), payload_(payload) {}
+  PageTreeVersion(std::shared_ptr<pagestore::PageStore::Version> v, size_t payload,
+                  bool prefetch)
+      : v_(std::move(v)), payload_(payload), prefetch_(prefetch) {}
   uint64_t root() const override { return v_->root(); }
   uint64_t checkpoint_lsn() const override { return v_->checkpoint_lsn(); }
   uint64_t generation() const override { return v_->generation(); }
@@ -26,10 +27,16 @@ class PageTreeVersion final : public TreeVersion, public TreePageReader {
     return r;
   }
   size_t payload_size() const override { return payload_; }
+  void Prefetch(absl::Span<const uint64_t> ids) override {
+    if (!prefetch_ || ids.empty()) return;
+    // The callback holds the version, so its pages cannot be reused while they are read.
+    v_->ReadPagesAsync(ids, [pin = v_](absl::StatusOr<std::vector<pagestore::PageView>>) {});
+  }
 
  private:
   std::shared_ptr<pagestore::PageStore::Version> v_;
   size_t payload_;
+  bool prefetch_;  // reads cost a round trip (the pread path): prefetching pays
 };
 
 class PageTreeStore final : public TreeStore, public TreePageWriter {
@@ -38,7 +45,8 @@ class PageTreeStore final : public TreeStore, public TreePageWriter {
       : store_(std::move(store)) {}
 
   std::shared_ptr<TreeVersion> Current() override {
-    return std::make_shared<PageTreeVersion>(store_->Current(), store_->payload_size());
+    return std::make_shared<PageTreeVersion>(store_->Current(), store_->payload_size(),
+                                             !store_->mapped());
   }
   absl::StatusOr<TreePageWriter*> BeginCheckpoint() override { return this; }
   absl::Status CommitCheckpoint(uint64_t root, uint64_t checkpoint_lsn) override {

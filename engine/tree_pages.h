@@ -31,6 +31,10 @@ class TreePageReader {
   virtual ~TreePageReader() = default;
   // DataLoss if the page fails its checksum (the node decoder checks the kind).
   virtual absl::StatusOr<PageRef> Read(uint64_t id) = 0;
+  // A hint that these pages will be read soon: a reader whose reads cost a round trip (the
+  // page store's pread path) starts reading them all at once in the background. Errors are
+  // left for the Read that needs the page. The default does nothing (memory, mmap).
+  virtual void Prefetch(absl::Span<const uint64_t> ids) {}
   // Bytes of payload per page.
   virtual size_t payload_size() const = 0;
 };

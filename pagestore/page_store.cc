@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -22,11 +23,25 @@ constexpr size_t kWriteChunk = 256u << 10;
 constexpr size_t kWriteBuffers = 8;
 // The file grows in large steps: at least this many pages, or a quarter of its size.
 constexpr uint64_t kMinGrowthPages = 256;
+// Reads per chain of a batch read: well below the ring's queue depth (256 by default), so one
+// batch never has to wait for submission-queue room; larger batches submit several chains.
+constexpr size_t kMaxReadsPerChain = 64;
 
 }  // namespace
 
 struct PageStore::CachedPage {
   std::string bytes;  // the whole page
+};
+
+struct PageStore::BatchRead {
+  std::vector<uint64_t> ids;
+  std::vector<PageView> views;  // filled at once for mapped and cached pages
+  // Per id: the page being read from disk (null if mapped or cached), and which chain and op
+  // of that chain read it.
+  std::vector<std::shared_ptr<CachedPage>> loading;
+  std::vector<std::pair<uint32_t, uint32_t>> op_of;
+  std::vector<io::Chain> chains;
+  std::vector<io::Completion> completions;  // per chain, once it completed
 };
 
 PageStore::PageStore(io::IoBackend& io, std::string dir, const PageStoreOptions& options)
@@ -117,6 +132,11 @@ absl::Status PageStore::Init() {
 }
 
 PageStore::~PageStore() {
+  {
+    absl::MutexLock lock(&cache_mu_);
+    cache_mu_.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &async_inflight_));
+  }
   if (map_ != nullptr) ::munmap(map_, options_.max_file_bytes);
 }
 
@@ -176,6 +196,34 @@ absl::StatusOr<PageView> PageStore::Version::Read(uint64_t id) const {
   return store_->ReadPage(id);
 }
 
+PageView PageStore::MappedView(uint64_t id) const {
+  return PageView{map_ + id * page_size_ + kPageHeaderBytes, payload_size(), nullptr};
+}
+
+std::shared_ptr<PageStore::CachedPage> PageStore::CacheLookup(uint64_t id) const {
+  absl::MutexLock lock(&cache_mu_);
+  auto it = cache_.find(id);
+  if (it == cache_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second.second);
+  return it->second.first;
+}
+
+void PageStore::CacheInsert(uint64_t id, std::shared_ptr<CachedPage> page) const {
+  absl::MutexLock lock(&cache_mu_);
+  const size_t capacity = std::max<size_t>(16, options_.cache_bytes / page_size_);
+  if (cache_.find(id) != cache_.end()) return;
+  lru_.push_front(id);
+  cache_.emplace(id, std::make_pair(std::move(page), lru_.begin()));
+  while (cache_.size() > capacity) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
 absl::StatusOr<PageView> PageStore::ReadPage(uint64_t id) const {
   if (map_ != nullptr) {
     const uint8_t* page = map_ + id * page_size_;
@@ -185,19 +233,11 @@ absl::StatusOr<PageView> PageStore::ReadPage(uint64_t id) const {
                                                  id, path_, id * page_size_,
                                                  DecodePageHeader(page).page_id));
     }
-    return PageView{page + kPageHeaderBytes, payload_size(), nullptr};
+    return MappedView(id);
   }
-  {
-    absl::MutexLock lock(&cache_mu_);
-    auto it = cache_.find(id);
-    if (it != cache_.end()) {
-      ++hits_;
-      lru_.splice(lru_.begin(), lru_, it->second.second);
-      const CachedPage& p = *it->second.first;
-      return PageView{reinterpret_cast<const uint8_t*>(p.bytes.data()) + kPageHeaderBytes,
-                      payload_size(), it->second.first};
-    }
-    ++misses_;
+  if (std::shared_ptr<CachedPage> p = CacheLookup(id)) {
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(p->bytes.data());
+    return PageView{bytes + kPageHeaderBytes, payload_size(), std::move(p)};
   }
   absl::StatusOr<std::string> bytes = ReadFromDisk(id);
   if (!bytes.ok()) return bytes.status();
@@ -205,18 +245,139 @@ absl::StatusOr<PageView> PageStore::ReadPage(uint64_t id) const {
   if (!s.ok()) return s;
   auto entry = std::make_shared<CachedPage>();
   entry->bytes = std::move(*bytes);
-  absl::MutexLock lock(&cache_mu_);
-  const size_t capacity = std::max<size_t>(16, options_.cache_bytes / page_size_);
-  if (cache_.find(id) == cache_.end()) {
-    lru_.push_front(id);
-    cache_.emplace(id, std::make_pair(entry, lru_.begin()));
-    while (cache_.size() > capacity) {
-      cache_.erase(lru_.back());
-      lru_.pop_back();
+  CacheInsert(id, entry);
+  const uint8_t* data = reinterpret_cast<const uint8_t*>(entry->bytes.data());
+  return PageView{data + kPageHeaderBytes, payload_size(), std::move(entry)};
+}
+
+std::shared_ptr<PageStore::BatchRead> PageStore::PrepareBatch(
+    absl::Span<const uint64_t> ids) const {
+  auto b = std::make_shared<BatchRead>();
+  b->ids.assign(ids.begin(), ids.end());
+  b->views.resize(ids.size());
+  b->loading.resize(ids.size());
+  b->op_of.resize(ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    const uint64_t id = ids[k];
+    if (map_ != nullptr) continue;  // FinishBatch checks the mapped pages
+    if (std::shared_ptr<CachedPage> p = CacheLookup(id)) {
+      b->views[k] = PageView{reinterpret_cast<const uint8_t*>(p->bytes.data()) + kPageHeaderBytes,
+                             payload_size(), std::move(p)};
+      continue;
+    }
+    if (b->chains.empty() || b->chains.back().size() == kMaxReadsPerChain) {
+      b->chains.emplace_back();
+      b->chains.back().set_linked(false);  // independent reads, all in flight together
+    }
+    auto page = std::make_shared<CachedPage>();
+    page->bytes.resize(page_size_);
+    b->op_of[k] = {static_cast<uint32_t>(b->chains.size() - 1),
+                   static_cast<uint32_t>(b->chains.back().size())};
+    b->chains.back().Read(read_file_.id(), page->bytes.data(), page_size_, id * page_size_);
+    b->loading[k] = std::move(page);
+  }
+  b->completions.resize(b->chains.size());
+  return b;
+}
+
+absl::StatusOr<std::vector<PageView>> PageStore::FinishBatch(BatchRead& b) const {
+  for (size_t k = 0; k < b.ids.size(); ++k) {
+    const uint64_t id = b.ids[k];
+    if (map_ != nullptr) {
+      const uint64_t says = DecodePageHeader(map_ + id * page_size_).page_id;
+      if (says != id) {
+        return absl::DataLossError(absl::StrFormat(
+            "page %d of %s at offset %d says it is page %d", id, path_, id * page_size_, says));
+      }
+      b.views[k] = MappedView(id);
+      continue;
+    }
+    if (b.loading[k] == nullptr) continue;  // was cached
+    const auto [chain, op] = b.op_of[k];
+    const io::Completion& c = b.completions[chain];
+    const int32_t res = c.results[op];
+    const io::Op read_op = [&] {
+      io::Op o;
+      o.type = io::OpType::kRead;
+      o.len = page_size_;
+      o.offset = id * page_size_;
+      return o;
+    }();
+    if (!io::OpSucceeded(read_op, res)) {
+      const absl::Status st = io::OpStatus(read_op, res, path_);
+      return absl::Status(st.code() == absl::StatusCode::kOk ? absl::StatusCode::kDataLoss
+                                                             : st.code(),
+                          absl::StrCat("page ", id, ": ", st.message()));
+    }
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(b.loading[k]->bytes.data());
+    absl::Status s = CheckPage(id, bytes);
+    if (!s.ok()) return s;
+    CacheInsert(id, b.loading[k]);
+    b.views[k] = PageView{bytes + kPageHeaderBytes, payload_size(), b.loading[k]};
+  }
+  return std::move(b.views);
+}
+
+absl::StatusOr<std::vector<PageView>> PageStore::Version::ReadPages(
+    absl::Span<const uint64_t> ids) const {
+  for (uint64_t id : ids) {
+    if (id >= m_.page_count) return Read(id).status();  // the "beyond the version" error
+  }
+  std::shared_ptr<BatchRead> b = store_->PrepareBatch(ids);
+  std::vector<io::Ticket> tickets;
+  tickets.reserve(b->chains.size());
+  for (io::Chain& c : b->chains) {
+    tickets.push_back(store_->io_.Submit(std::move(c), nullptr, /*caller_waits=*/true));
+  }
+  for (size_t i = 0; i < tickets.size(); ++i) {
+    store_->io_.Wait(tickets[i]);
+    b->completions[i] = tickets[i]->completion;
+  }
+  return store_->FinishBatch(*b);
+}
+
+void PageStore::Version::ReadPagesAsync(absl::Span<const uint64_t> ids,
+                                        PagesCallback done) const {
+  for (uint64_t id : ids) {
+    if (id >= m_.page_count) {
+      done(Read(id).status());
+      return;
     }
   }
-  return PageView{reinterpret_cast<const uint8_t*>(entry->bytes.data()) + kPageHeaderBytes,
-                  payload_size(), entry};
+  store_->SubmitBatchAsync(store_->PrepareBatch(ids), std::move(done));
+}
+
+void PageStore::SubmitBatchAsync(std::shared_ptr<BatchRead> b, PagesCallback done) const {
+  if (b->chains.empty()) {
+    done(FinishBatch(*b));
+    return;
+  }
+  struct Shared {
+    std::atomic<size_t> remaining;
+    PagesCallback done;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->remaining.store(b->chains.size());
+  shared->done = std::move(done);
+  {
+    absl::MutexLock lock(&cache_mu_);
+    ++async_inflight_;
+  }
+  std::vector<io::Chain> chains = std::move(b->chains);
+  for (size_t i = 0; i < chains.size(); ++i) {
+    io_.Submit(std::move(chains[i]), [this, b, shared, i](const io::Completion& c) {
+      b->completions[i] = c;
+      if (shared->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      {
+        // Run and destroy the caller's callback before the store may go away: it may hold the
+        // last pin of a version, whose destructor unpins in this store.
+        PagesCallback d = std::move(shared->done);
+        d(FinishBatch(*b));
+      }
+      absl::MutexLock lock(&cache_mu_);
+      --async_inflight_;
+    });
+  }
 }
 
 absl::StatusOr<uint64_t> PageStore::Allocate() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
@@ -36,6 +37,9 @@ struct PageView {
   std::shared_ptr<const void> pin;  // holds a cached copy alive (pread path)
 };
 
+// Receives the views of a batch read, in the order the ids were given, or the first error.
+using PagesCallback = absl::AnyInvocable<void(absl::StatusOr<std::vector<PageView>>)>;
+
 struct PageStoreStats {
   uint64_t page_count = 0;
   uint64_t free_pages = 0;
@@ -57,6 +61,16 @@ class PageStore {
     uint64_t page_count() const { return m_.page_count; }
     // DataLoss if `id` is outside this version or the page fails its checks.
     absl::StatusOr<PageView> Read(uint64_t id) const;
+    // Many pages in one round trip: on the pread path every page not in the cache is read by
+    // one unlinked batch of ring reads (all in flight at once), checksummed and cached; on the
+    // mmap path the views are immediate. DataLoss naming the page id and file offset of the
+    // first page (in `ids` order) that is outside this version, unreadable or corrupt.
+    absl::StatusOr<std::vector<PageView>> ReadPages(absl::Span<const uint64_t> ids) const;
+    // The same without waiting: `done` runs exactly once, on a ring thread (see IoBackend's
+    // Callback rules: short, no waiting on this store's I/O) or, if nothing had to be read,
+    // on this thread before ReadPagesAsync returns. The caller keeps this Version alive until
+    // `done` has run (its pin keeps the pages from being reused while they are read).
+    void ReadPagesAsync(absl::Span<const uint64_t> ids, PagesCallback done) const;
 
    private:
     friend class PageStore;
@@ -74,6 +88,8 @@ class PageStore {
   std::shared_ptr<Version> Current();
   uint32_t page_size() const { return page_size_; }
   uint32_t payload_size() const;
+  // True when reads go through the mapping (else through the ring and the cache).
+  bool mapped() const { return map_ != nullptr; }
 
   // One checkpoint at a time: Allocate/Stage/Free, then Commit or Abort.
   absl::StatusOr<uint64_t> Allocate();
@@ -90,9 +106,19 @@ class PageStore {
 
  private:
   struct CachedPage;
+  struct BatchRead;
   PageStore(io::IoBackend& io, std::string dir, const PageStoreOptions& options);
   absl::Status Init();
   absl::StatusOr<PageView> ReadPage(uint64_t id) const;
+  // Batch reads: Prepare fills what the mapping or the cache has and builds the read chains for
+  // the rest; Finish checks and caches what the chains read and delivers the views.
+  std::shared_ptr<BatchRead> PrepareBatch(absl::Span<const uint64_t> ids) const;
+  absl::StatusOr<std::vector<PageView>> FinishBatch(BatchRead& batch) const;
+  void SubmitBatchAsync(std::shared_ptr<BatchRead> batch, PagesCallback done) const;
+  // Looks `id` up in the pread path's cache (counting a hit or miss).
+  std::shared_ptr<CachedPage> CacheLookup(uint64_t id) const;
+  void CacheInsert(uint64_t id, std::shared_ptr<CachedPage> page) const;
+  PageView MappedView(uint64_t id) const;
   absl::StatusOr<std::string> ReadFromDisk(uint64_t id) const;
   absl::Status CheckPage(uint64_t id, const uint8_t* page) const;
   void Unpin(uint64_t generation);
@@ -132,6 +158,9 @@ class PageStore {
       cache_ ABSL_GUARDED_BY(cache_mu_);
   mutable uint64_t hits_ ABSL_GUARDED_BY(cache_mu_) = 0;
   mutable uint64_t misses_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  // Asynchronous batch reads in flight: the destructor waits for them (they use the file and
+  // the cache).
+  mutable int async_inflight_ ABSL_GUARDED_BY(cache_mu_) = 0;
 };
 
 }  // namespace ringkv::pagestore

@@ -232,6 +232,64 @@ TEST(BTreeTest, SeekAndSeekForPrevAndTurnarounds) {
   EXPECT_TRUE(it.status().ok());
 }
 
+// Records what a scan reads and what it asks to have prefetched.
+class HintRecorder : public TreePageReader {
+ public:
+  explicit HintRecorder(MemPages* pages) : pages_(pages) {}
+  absl::StatusOr<PageRef> Read(uint64_t id) override {
+    reads.push_back(id);
+    return pages_->Read(id);
+  }
+  void Prefetch(absl::Span<const uint64_t> ids) override {
+    for (uint64_t id : ids) EXPECT_TRUE(hinted.insert(id).second) << "page " << id << " twice";
+  }
+  size_t payload_size() const override { return pages_->payload_size(); }
+  std::vector<uint64_t> reads;
+  std::set<uint64_t> hinted;
+
+ private:
+  MemPages* pages_;
+};
+
+TEST(BTreeTest, ForwardScanPrefetchesTheLeavesAheadOfIt) {
+  MemPages pages(1024 - 32);
+  std::map<std::string, std::optional<std::string>> batch;
+  for (int i = 0; i < 600; ++i) batch[absl::StrCat("key", 1000 + i)] = std::string(20, 'v');
+  auto r = MergeIntoTree(pages, kNoPage, ToChanges(batch), pages);
+  ASSERT_TRUE(r.ok());
+  auto root = pages.Read(r->root);
+  ASSERT_TRUE(root.ok());
+  auto root_node = NodeView::Parse(*root);
+  ASSERT_TRUE(root_node.ok());
+  ASSERT_EQ(root_node->kind(), TreePageKind::kInternal) << "two levels: one parent of all leaves";
+  const uint32_t leaves = root_node->count();
+  ASSERT_GT(leaves, kPrefetchLeaves + 2);
+
+  HintRecorder recorder(&pages);
+  BTreeIterator it(&recorder, r->root);
+  size_t keys = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next()) ++keys;
+  ASSERT_TRUE(it.status().ok());
+  EXPECT_EQ(keys, 600u);
+  // The first crossing (leaf 0 -> 1) reads leaf 1 at once and hints the leaves after it; from
+  // then on every leaf was hinted before the scan reached it. Nothing outside the tree.
+  std::set<uint64_t> seen;
+  for (uint64_t id : recorder.reads) seen.insert(id);
+  for (uint32_t i = 2; i < leaves; ++i) {
+    EXPECT_TRUE(recorder.hinted.count(root_node->child(i))) << "leaf " << i << " not prefetched";
+  }
+  EXPECT_FALSE(recorder.hinted.count(root_node->child(0)));
+  EXPECT_FALSE(recorder.hinted.count(root_node->child(1)));
+  for (uint64_t id : recorder.hinted) EXPECT_TRUE(seen.count(id)) << "hinted page " << id;
+  // A lookup and a backward scan hint nothing.
+  recorder.hinted.clear();
+  std::string v;
+  ASSERT_TRUE(BTreeGet(recorder, r->root, "key1300", &v).ok());
+  for (it.SeekToLast(); it.Valid(); it.Prev()) {
+  }
+  EXPECT_TRUE(recorder.hinted.empty());
+}
+
 TEST(BTreeTest, DeletingEverythingFreesEveryPage) {
   MemPages pages(512 - 32);
   std::map<std::string, std::optional<std::string>> batch;

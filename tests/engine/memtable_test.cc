@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -30,6 +31,57 @@ TEST(MemTableTest, GetSeesNewestVersionAtOrBelowSnapshot) {
   EXPECT_EQ(m.Get("j", 100, &v), MemTable::Lookup::kAbsent);
   EXPECT_EQ(m.Get("kk", 100, &v), MemTable::Lookup::kAbsent);
   EXPECT_EQ(m.entries(), 3u);
+}
+
+// Point lookups use the hash index while it holds every key, and the skiplist once it switched
+// off (more distinct keys than a small budget's index holds): same answers either way, at
+// every snapshot, including snapshots older than the version the index points to.
+TEST(MemTableTest, IndexedAndOverflowedLookupsMatchModel) {
+  for (const size_t budget : {size_t{0}, size_t{64} << 20}) {
+    MemTable m(budget);
+    std::map<std::string, std::map<uint64_t, std::optional<std::string>>> model;
+    std::mt19937_64 rng(budget + 1);
+    uint64_t seq = 0;
+    auto check = [&](uint64_t probes) {
+      for (uint64_t p = 0; p < probes; ++p) {
+        const std::string key = "key" + std::to_string(rng() % 2200);
+        const uint64_t snap = rng() % (seq + 2);
+        std::string got;
+        const MemTable::Lookup r = m.Get(key, snap, &got);
+        std::optional<std::optional<std::string>> want;
+        auto it = model.find(key);
+        if (it != model.end()) {
+          auto v = it->second.upper_bound(snap);
+          if (v != it->second.begin()) want = std::prev(v)->second;
+        }
+        if (!want) {
+          ASSERT_EQ(r, MemTable::Lookup::kAbsent) << key << "@" << snap;
+        } else if (!*want) {
+          ASSERT_EQ(r, MemTable::Lookup::kDeleted) << key << "@" << snap;
+        } else {
+          ASSERT_EQ(r, MemTable::Lookup::kFound) << key << "@" << snap;
+          ASSERT_EQ(got, **want) << key << "@" << snap;
+        }
+      }
+    };
+    for (int round = 0; round < 4; ++round) {
+      for (int i = 0; i < 1000; ++i) {
+        const std::string key = "key" + std::to_string(rng() % 2000);
+        ++seq;
+        if (rng() % 5 == 0) {
+          m.Add(seq, EntryType::kDelete, key, "");
+          model[key][seq] = std::nullopt;
+        } else {
+          const std::string value = "v" + std::to_string(seq);
+          m.Add(seq, EntryType::kPut, key, value);
+          model[key][seq] = value;
+        }
+      }
+      check(3000);
+    }
+    // 1024 slots for the smallest budget: ~1,700 distinct keys switched it off.
+    EXPECT_EQ(m.index_enabled(), budget != 0) << "budget " << budget;
+  }
 }
 
 TEST(MemTableTest, BinaryKeysAndEmptyValues) {

@@ -4,12 +4,16 @@
 // MANIFEST damage gets its own error.
 #include "pagestore/page_store.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pagestore/manifest.h"
@@ -211,6 +215,140 @@ TEST_P(PageStoreTest, ManifestDamageGetsSpecificErrors) {
   ASSERT_EQ(std::remove(path.c_str()), 0);
   EXPECT_EQ(load().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(load().message()), HasSubstr(path));
+}
+
+// ReadPagesAsync, waited for.
+absl::StatusOr<std::vector<PageView>> ReadPagesAsyncAndWait(const PageStore::Version& v,
+                                                            const std::vector<uint64_t>& ids) {
+  absl::Notification done;
+  absl::StatusOr<std::vector<PageView>> result;
+  v.ReadPagesAsync(ids, [&](absl::StatusOr<std::vector<PageView>> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+std::string Str(const PageView& p) {
+  return std::string(reinterpret_cast<const char*>(p.payload), p.size);
+}
+
+TEST_P(PageStoreTest, BatchReadsReturnTheBytesOfSingleReadsAndOfTheOtherPath) {
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    WritePages(*s, 300, 1);
+  }
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  // The other read path on the same file, for comparison.
+  PageStoreOptions other_options;
+  other_options.use_mmap = !GetParam().mmap;
+  auto other = PageStore::Open(*io_, dir_.path(), other_options);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto v = s->Current();
+  auto ov = (*other)->Current();
+  // More pages than one chain carries, in random order, with repeats; more than the cache holds.
+  std::vector<uint64_t> ids;
+  for (uint64_t id = 0; id < 300; ++id) ids.push_back(id);
+  ids.push_back(7);
+  ids.push_back(299);
+  std::shuffle(ids.begin(), ids.end(), std::mt19937_64(42));
+  auto batch = v->ReadPages(ids);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  auto async = ReadPagesAsyncAndWait(*v, ids);
+  ASSERT_TRUE(async.ok()) << async.status();
+  auto other_batch = ov->ReadPages(ids);
+  ASSERT_TRUE(other_batch.ok()) << other_batch.status();
+  ASSERT_EQ(batch->size(), ids.size());
+  ASSERT_EQ(async->size(), ids.size());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    auto single = v->Read(ids[k]);
+    ASSERT_TRUE(single.ok()) << single.status();
+    const std::string expected = Payload(ids[k], s->payload_size());
+    ASSERT_EQ(Str(*single), expected) << "page " << ids[k];
+    ASSERT_EQ(Str((*batch)[k]), expected) << "page " << ids[k];
+    ASSERT_EQ(Str((*async)[k]), expected) << "page " << ids[k];
+    ASSERT_EQ(Str((*other_batch)[k]), expected) << "page " << ids[k];
+  }
+  // A batch of cached pages (the pread path) or of mapped ones completes at once, too.
+  auto again = ReadPagesAsyncAndWait(*v, {ids[0]});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Str((*again)[0]), Payload(ids[0], s->payload_size()));
+  auto empty = v->ReadPages({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST_P(PageStoreTest, CorruptPageInABatchIsNamedWithItsOffset) {
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    WritePages(*s, 10, 1);
+  }
+  std::string file = ReadFileOrDie(dir_.Join("pages.db"));
+  file[5 * 4096 + 100] ^= 0x10;  // payload byte of page 5: only a checksum sees it
+  file[7 * 4096 + 8] ^= 0x01;    // page id field of page 7: every path sees it
+  WriteFileOrDie(dir_.Join("pages.db"), file);
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  auto v = s->Current();
+  const std::vector<uint64_t> with5 = {3, 4, 5, 6};
+  for (const auto& r : {v->ReadPages(with5), ReadPagesAsyncAndWait(*v, with5)}) {
+    if (GetParam().mmap) {
+      EXPECT_TRUE(r.ok()) << "the mmap path leaves full checksums to Verify";
+      continue;
+    }
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("page 5 "));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("offset 20480"));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("checksum"));
+  }
+  const std::vector<uint64_t> with7 = {8, 7, 1};
+  for (const auto& r : {v->ReadPages(with7), ReadPagesAsyncAndWait(*v, with7)}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("page 7 "));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("offset 28672"));
+  }
+  // The good pages of a failed batch are still readable.
+  auto good = v->ReadPages({3, 4, 6, 8});
+  EXPECT_TRUE(good.ok()) << good.status();
+}
+
+TEST_P(PageStoreTest, BatchReadsBeyondTheEndFailClearly) {
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    WritePages(*s, 300, 1);
+  }
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    auto v = s->Current();
+    const std::vector<uint64_t> ids = {1, 2, 300};
+    for (const auto& r : {v->ReadPages(ids), ReadPagesAsyncAndWait(*v, ids)}) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+      EXPECT_THAT(std::string(r.status().message()), HasSubstr("page 300 is beyond the 300 pages"));
+    }
+  }
+  if (GetParam().mmap) return;  // a mapping past the end of a file faults; only pread can tell
+  // A page file shorter than its manifest says (truncated behind the store's back).
+  std::filesystem::resize_file(dir_.Join("pages.db"), 200 * 4096);
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  auto v = s->Current();
+  const std::vector<uint64_t> ids = {10, 250, 20};
+  for (const auto& r : {v->ReadPages(ids), ReadPagesAsyncAndWait(*v, ids)}) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("page 250"));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("offset 1024000"));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("pages.db"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
