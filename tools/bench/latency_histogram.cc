@@ -57,6 +57,7 @@ uint64_t LatencyHistogram::PercentileNs(double p) const {
   // The rank of the value asked for, 1-based: p50 of 1..10 is the 5th value.
   uint64_t rank = static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
   rank = std::clamp<uint64_t>(rank, 1, count_);
+  if (rank == count_) return max_ns_;  // the largest value is known exactly
   uint64_t seen = 0;
   for (size_t i = 0; i < kBucketCount; ++i) {
     seen += counts_[i];
