@@ -190,9 +190,9 @@ absl::StatusOr<WorkloadResult> RunWorkload(const std::string& store, const std::
   r.workload = workload;
   const std::string dir = FreshDir(c, absl::StrCat(store, "-", workload));
   const std::string value(c.value_bytes, 'v');
-  const bool timed = !c.count_bound && (workload == "fillsync" || workload == "readrandom" ||
-                                        workload == "readseq" || workload == "scan" ||
-                                        workload == "mixed");
+  const bool timed =
+      c.bound == WorkloadConfig::Bound::kTime ||
+      (c.bound == WorkloadConfig::Bound::kDefault && workload != "fillrandom" && workload != "fillseq");
   const bool preload = workload == "readrandom" || workload == "readseq" || workload == "scan" ||
                        workload == "mixed" || workload == "recovery";
   std::unique_ptr<KvStore> kv;

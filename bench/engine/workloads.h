@@ -46,8 +46,9 @@ struct WorkloadConfig {
   int threads = 1;
   uint64_t num_keys = 1000000;  // read workloads: keys loaded before reading
   int read_percent = 50;        // mixed: share of gets (the rest are sync puts)
-  // When set, every workload is count-bound (`ops` per thread) instead of time-bound.
-  bool count_bound = false;
+  // kDefault: fill workloads run `ops` puts per thread, the others run for `seconds`.
+  // kCount / kTime: every workload is bound by `ops` per thread / by `seconds`.
+  enum class Bound { kDefault, kCount, kTime } bound = Bound::kDefault;
 };
 
 // Raw device limit: 4 KiB O_DIRECT|O_DSYNC pwrite into a zero-filled file, one at a time.
