@@ -140,10 +140,19 @@ absl::StatusOr<WorkloadResult> RawDeviceQD1(const WorkloadConfig& c) {
   if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
   std::vector<char> zeros(1 << 20, 0);
   for (size_t off = 0; off < kBlock * kBlocks; off += zeros.size()) {
-    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) < 0) break;
+    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) !=
+        static_cast<ssize_t>(zeros.size())) {
+      const int err = errno;
+      ::close(fd);
+      return absl::InternalError(absl::StrCat("zero-filling ", path, " offset ", off, ": ", std::strerror(err)));
+    }
   }
-  ::fsync(fd);
-  ::close(fd);
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return absl::InternalError(absl::StrCat("fsync ", path, ": ", std::strerror(err)));
+  }
+  if (::close(fd) != 0) return absl::InternalError(absl::StrCat("close ", path, ": ", std::strerror(errno)));
   fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_DSYNC);
   if (fd < 0) return absl::InternalError(absl::StrCat("open O_DIRECT ", path, ": ", std::strerror(errno)));
   void* buf = nullptr;
