@@ -238,10 +238,17 @@ TEST_P(DbTest, SigkilledWriterLosesNoAcknowledgedKey) {
       }
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
-    ::kill(pid, SIGKILL);
+    // Kill only after the first acknowledgement: on a loaded machine (or under ASan) opening
+    // the database can take longer than any fixed sleep, and a kill before it tests nothing.
     std::string acked;
     char buf[4096];
+    while (acked.find('\n') == std::string::npos) {
+      const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+      if (n <= 0) break;  // the child died first: the check below reports it
+      acked.append(buf, static_cast<size_t>(n));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 60 * round));
+    ::kill(pid, SIGKILL);
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof(buf))) > 0;) acked.append(buf, n);
     ::close(fds[0]);
     int status;
