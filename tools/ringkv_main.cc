@@ -23,18 +23,35 @@ extern const Command kCheckpointCommand;
 extern const Command kStatsCommand;
 extern const Command kCheckCommand;
 extern const Command kCrashCommand;
+extern const Command kBenchCommand;
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
       kDemoCommand,  kPutCommand,        kGetCommand,   kDeleteCommand, kScanCommand,
       kLoadCommand,  kDumpCommand,       kCheckpointCommand, kStatsCommand, kCheckCommand,
-      kCrashCommand, kIoDemoCommand};
+      kBenchCommand, kCrashCommand, kIoDemoCommand};
   return commands;
 }
 
 int Fail(const char* command, const std::string& message) {
   std::fprintf(stderr, "ringkv %s: %s\n", command, message.c_str());
   return 1;
+}
+
+void ApplyFlagAliases(const std::vector<FlagAlias>& aliases, std::vector<std::string>& args) {
+  for (std::string& arg : args) {
+    if (arg == "--") break;
+    const size_t dashes = arg.rfind("--", 0) == 0 ? 2 : (arg.rfind('-', 0) == 0 ? 1 : 0);
+    if (dashes == 0) continue;
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
+    for (const FlagAlias& a : aliases) {
+      if (name == a.given) {
+        arg = std::string(arg, 0, dashes) + a.flag + (eq == std::string::npos ? "" : arg.substr(eq));
+        break;
+      }
+    }
+  }
 }
 
 namespace {
@@ -62,7 +79,10 @@ int main(int argc, char** argv) {
     if (name != c.name) continue;
     absl::SetProgramUsageMessage(c.usage);
     // Parse the flags after the subcommand; positional arguments come back.
-    std::vector<char*> rest(argv + 1, argv + argc);
+    std::vector<std::string> words(argv + 2, argv + argc);
+    ringkv::tools::ApplyFlagAliases(c.flag_aliases, words);
+    std::vector<char*> rest = {argv[1]};
+    for (std::string& w : words) rest.push_back(w.data());
     std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
     std::vector<std::string> args(positional.begin() + 1, positional.end());
     return c.run(args);

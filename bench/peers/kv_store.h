@@ -25,6 +25,11 @@ class KvStore {
   virtual absl::StatusOr<size_t> Scan(std::string_view start, size_t n) = 0;
   // Makes everything durable and releases the store (timed by the recovery workload).
   virtual absl::Status Close() = 0;
+  // The engine's own statistics as "name value" lines (ringkv: the "ringkv.stats" property);
+  // Unimplemented for engines whose figures the benchmarks do not read.
+  virtual absl::StatusOr<std::string> Statistics() {
+    return absl::UnimplementedError(name() + " has no statistics the benchmarks read");
+  }
 };
 
 struct PeerInfo {

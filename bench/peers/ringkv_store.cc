@@ -22,6 +22,7 @@ class RingkvStore final : public KvStore {
     return got;
   }
   absl::Status Close() override { return db_->Close(); }
+  absl::StatusOr<std::string> Statistics() override { return db_->GetProperty("ringkv.stats"); }
   DB* db() { return db_.get(); }
 
  private:

@@ -1,0 +1,188 @@
+// `ringkv bench` end to end through the binary, with tiny durations: the JSON report carries
+// every field (checked by python3's json module), the SVG is well-formed XML, every engine
+// workload runs, and bad arguments give one line on stderr and a non-zero exit. No timing is
+// asserted: the figures of a loaded 2-core machine are whatever they are.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace ringkv {
+namespace {
+
+using ::ringkv::testing::ReadFileOrDie;
+using ::ringkv::testing::TempDir;
+using ::ringkv::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+// Checks a bench JSON report: argv[1] the file, argv[2] "device" or "engine", argv[3] the
+// expected repetitions. Prints OK, or what is missing.
+constexpr char kJsonCheck[] = R"PY(
+import json, sys
+d = json.load(open(sys.argv[1]))
+mode, repeat = sys.argv[2], int(sys.argv[3])
+problems = []
+def need(obj, keys, where):
+    for k in keys:
+        if k not in obj:
+            problems.append('%s: missing %s' % (where, k))
+need(d, ['mode', 'command', 'started_utc', 'total_seconds', 'seconds_per_run', 'repeat',
+         'machine', 'warnings', 'skipped', 'notes', 'runs'], 'report')
+if d.get('mode') != mode: problems.append('mode is %r' % d.get('mode'))
+if d.get('repeat') != repeat: problems.append('repeat is %r' % d.get('repeat'))
+need(d.get('machine', {}), ['kernel', 'hostname', 'cpus', 'dir', 'filesystem', 'mount_point',
+     'device', 'block_device', 'model', 'write_cache', 'fua', 'rotational', 'nvme'], 'machine')
+if not d.get('machine', {}).get('kernel', '').startswith('Linux'): problems.append('kernel')
+if not d.get('runs'): problems.append('no runs')
+figures = ['ops', 'seconds', 'ops_per_sec', 'mb_per_sec', 'p50_us', 'p90_us', 'p99_us',
+           'p999_us', 'max_us', 'mean_us']
+for i, r in enumerate(d.get('runs', [])):
+    where = 'run %d' % i
+    need(r, ['kind', 'label', 'median', 'repetitions', 'note', 'warnings'], where)
+    if mode == 'device':
+        need(r, ['method', 'file_state', 'block_bytes', 'depth', 'durable'], where)
+    else:
+        need(r, ['store', 'workload', 'threads', 'key_bytes', 'value_bytes', 'engine'], where)
+    need(r.get('median', {}), figures, where + ' median')
+    if len(r.get('repetitions', [])) != repeat:
+        problems.append('%s: %d repetitions' % (where, len(r.get('repetitions', []))))
+    for j, f in enumerate(r.get('repetitions', [])):
+        need(f, figures, '%s repetition %d' % (where, j))
+    m = r.get('median', {})
+    if m.get('ops', 0) > 0 and not (0 <= m['p50_us'] <= m['p90_us'] <= m['p99_us'] <= m['p999_us'] <= m['max_us']):
+        problems.append('%s: percentiles out of order %r' % (where, m))
+print('\n'.join(problems) if problems else 'OK')
+)PY";
+
+class BenchCliTest : public ::testing::Test {
+ protected:
+  Result Run(const std::string& args) {
+    const char* bin = std::getenv("RINGKV_BIN");
+    EXPECT_NE(bin, nullptr) << "meson sets RINGKV_BIN";
+    return Shell(absl::StrCat(bin, " ", args));
+  }
+  Result Shell(const std::string& cmd) {
+    const std::string err_file = dir_.Join("stderr");
+    FILE* p = ::popen(absl::StrCat(cmd, " 2>", err_file).c_str(), "r");
+    Result r;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
+    const int raw = ::pclose(p);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.err = ReadFileOrDie(err_file);
+    return r;
+  }
+  std::string CheckJson(const std::string& file, const char* mode, int repeat) {
+    WriteFileOrDie(dir_.Join("check.py"), kJsonCheck);
+    Result r = Shell(absl::StrCat("python3 ", dir_.Join("check.py"), " ", file, " ", mode, " ", repeat));
+    return r.out + r.err;
+  }
+  std::string CheckSvg(const std::string& file) {
+    Result r = Shell(absl::StrCat(
+        "python3 -c 'import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); "
+        "print(d.documentElement.tagName)' ",
+        file));
+    return r.out + r.err;
+  }
+  std::string work() {
+    const std::string d = dir_.Join("work");
+    Shell(absl::StrCat("mkdir -p ", d));
+    return d;
+  }
+  TempDir dir_;
+};
+
+TEST_F(BenchCliTest, DeviceReportsEveryFieldInJsonAndDrawsSvg) {
+  const std::string json = dir_.Join("device.json"), svg = dir_.Join("device.svg");
+  Result r = Run(absl::StrCat("bench device ", work(),
+                              " --methods=buffered,fdatasync,uring_fdatasync,direct_dsync"
+                              " --block_sizes=4k --depths=1,2 --seconds=0.05 --repeat=2 --json ",
+                              json, " --svg ", svg));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("fdatasync"));
+  EXPECT_THAT(r.out, HasSubstr("p99.9 us"));
+  EXPECT_THAT(r.out, HasSubstr("2 repetitions"));
+  EXPECT_EQ(CheckJson(json, "device", 2), "OK\n");
+  EXPECT_EQ(CheckSvg(svg), "svg\n");
+}
+
+TEST_F(BenchCliTest, DeviceFileStatesAndBlockSizes) {
+  const std::string json = dir_.Join("states.json");
+  Result r = Run(absl::StrCat("bench device ", work(),
+                              " --methods=fdatasync --file_states=zeroed,fallocated,extending"
+                              " --block_sizes=512,64k --seconds=0.05 --json=",
+                              json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("fallocated"));
+  EXPECT_THAT(r.out, HasSubstr("extending"));
+  EXPECT_THAT(r.out, HasSubstr("64KiB"));
+  EXPECT_EQ(CheckJson(json, "device", 1), "OK\n");
+}
+
+TEST_F(BenchCliTest, EngineReportsTheEnginesOwnFigures) {
+  const std::string json = dir_.Join("engine.json"), svg = dir_.Join("engine.svg");
+  Result r = Run(absl::StrCat("bench engine ", work(),
+                              " --workload=fillsync --seconds=0.05 --json ", json, " --svg ", svg));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ringkv"));
+  EXPECT_EQ(CheckJson(json, "engine", 1), "OK\n");
+  EXPECT_THAT(ReadFileOrDie(json), HasSubstr("\"group_records\""));
+  EXPECT_THAT(ReadFileOrDie(json), HasSubstr("\"durable_writes_per_commit\""));
+  EXPECT_EQ(CheckSvg(svg), "svg\n");
+}
+
+TEST_F(BenchCliTest, EveryWorkloadRuns) {
+  for (const char* w : {"fillrandom", "fillseq", "readrandom", "readseq", "scan", "mixed", "recovery"}) {
+    Result r = Run(absl::StrCat("bench engine ", work(), " --workload=", w,
+                                " --num_keys=500 --op_count=100 --threads=2"));
+    EXPECT_EQ(r.status, 0) << w << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr(w));
+  }
+}
+
+TEST_F(BenchCliTest, CompareRunsEveryPeerBuiltIn) {
+  const std::string json = dir_.Join("compare.json");
+  Result r = Run(absl::StrCat("bench engine ", work(),
+                              " --workload=fillrandom --op_count=200 --compare --json ", json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(CheckJson(json, "engine", 1), "OK\n");
+  // Each peer is either measured or skipped with a message naming it.
+  for (const char* peer : {"rocksdb", "leveldb", "lmdb", "sqlite"}) {
+    EXPECT_TRUE(r.out.find(peer) != std::string::npos || r.err.find(peer) != std::string::npos)
+        << peer;
+  }
+}
+
+TEST_F(BenchCliTest, BadArgumentsGiveOneLineAndFail) {
+  const std::string w = work();
+  for (const std::string& args :
+       {std::string("bench"), std::string("bench device"), absl::StrCat("bench sideways ", w),
+        std::string("bench device /nonexistent/dir"), absl::StrCat("bench device ", w, " --depths=0"),
+        absl::StrCat("bench device ", w, " --methods=carrier_pigeon"),
+        absl::StrCat("bench device ", w, " --block_sizes=4q"),
+        absl::StrCat("bench device ", w, " --file_states=haunted"),
+        absl::StrCat("bench engine ", w, " --workload=nope"),
+        absl::StrCat("bench engine ", w, " --threads=0"),
+        absl::StrCat("bench engine ", w, " --read_percent=101")}) {
+    Result r = Run(args);
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("ringkv bench")) << args;
+  }
+}
+
+}  // namespace
+}  // namespace ringkv

@@ -1,0 +1,41 @@
+// The flags of `ringkv bench`. Flags are global in the ringkv binary, so the names here were
+// chosen not to clash with other subcommands' (`--json` is the stats command's boolean, hence
+// bench's --json FILE is spelled --bench_json internally; see Command::flag_aliases).
+#ifndef RINGKV_TOOLS_BENCH_BENCH_FLAGS_H_
+#define RINGKV_TOOLS_BENCH_BENCH_FLAGS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "absl/status/statusor.h"
+
+ABSL_DECLARE_FLAG(std::string, methods);
+ABSL_DECLARE_FLAG(std::string, file_states);
+ABSL_DECLARE_FLAG(std::string, block_sizes);
+ABSL_DECLARE_FLAG(std::string, depths);
+ABSL_DECLARE_FLAG(double, seconds);
+ABSL_DECLARE_FLAG(int, repeat);
+ABSL_DECLARE_FLAG(std::string, bench_json);
+ABSL_DECLARE_FLAG(std::string, svg);
+ABSL_DECLARE_FLAG(std::string, workload);
+ABSL_DECLARE_FLAG(bool, compare);
+ABSL_DECLARE_FLAG(int, threads);
+ABSL_DECLARE_FLAG(uint64_t, key_bytes);
+ABSL_DECLARE_FLAG(uint64_t, value_bytes);
+ABSL_DECLARE_FLAG(uint64_t, op_count);
+ABSL_DECLARE_FLAG(uint64_t, num_keys);
+ABSL_DECLARE_FLAG(int, read_percent);
+
+namespace ringkv::tools {
+
+// "512,4k,64KiB,1m" -> bytes. InvalidArgument naming the flag and the bad item.
+absl::StatusOr<std::vector<uint64_t>> ParseSizeList(const std::string& flag, const std::string& text);
+// "1,4,16" -> numbers in [min, max].
+absl::StatusOr<std::vector<int>> ParseIntList(const std::string& flag, const std::string& text,
+                                              int min, int max);
+
+}  // namespace ringkv::tools
+
+#endif  // RINGKV_TOOLS_BENCH_BENCH_FLAGS_H_

@@ -1,0 +1,134 @@
+// --svg FILE: latency percentiles of every run side by side. One group of bars per run (p50,
+// p90, p99, p99.9, max, each its own colour), on a logarithmic microsecond axis because a
+// durable write's tail is often 10-100x its median; a legend names the colours.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/bench/report.h"
+
+namespace ringkv::tools {
+namespace {
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+struct Series {
+  const char* name;
+  const char* colour;
+  double RunFigures::*field;
+};
+
+}  // namespace
+
+std::string FormatSvg(const Report& report) {
+  const Series series[] = {
+      {"p50", "#1b9e77", &RunFigures::p50_us},   {"p90", "#7570b3", &RunFigures::p90_us},
+      {"p99", "#d95f02", &RunFigures::p99_us},   {"p99.9", "#e7298a", &RunFigures::p999_us},
+      {"max", "#666666", &RunFigures::max_us},
+  };
+  constexpr int kSeries = 5;
+  constexpr int kBar = 9, kGroupGap = 14, kLeft = 80, kTop = 60, kPlotH = 360, kLabelH = 230;
+  const int groups = std::max<int>(1, static_cast<int>(report.runs.size()));
+  const int group_w = kSeries * kBar + kGroupGap;
+  const int plot_w = groups * group_w;
+  const int width = kLeft + plot_w + 150;
+  const int height = kTop + kPlotH + kLabelH;
+
+  // Log axis from the decade below the smallest figure to the decade above the largest.
+  double lo = 1e18, hi = 0;
+  for (const RunResult& r : report.runs) {
+    for (const Series& s : series) {
+      const double v = r.median.*s.field;
+      if (v > 0) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    }
+  }
+  if (hi <= 0) lo = 1, hi = 10;
+  const int dec_lo = static_cast<int>(std::floor(std::log10(lo)));
+  const int dec_hi = std::max(dec_lo + 1, static_cast<int>(std::ceil(std::log10(hi))));
+  auto y_of = [&](double v) {
+    const double f = (std::log10(std::max(v, std::pow(10.0, dec_lo))) - dec_lo) / (dec_hi - dec_lo);
+    return kTop + kPlotH - f * kPlotH;
+  };
+
+  std::string out = absl::StrFormat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
+      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
+      width, height, width, height, width, height);
+  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", kLeft,
+                        Escape(absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run")));
+  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"40\" fill=\"#444\">%s</text>\n", kLeft,
+                        Escape(absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
+                                               report.machine.filesystem, report.machine.device,
+                                               report.machine.dir, report.machine.write_cache,
+                                               report.seconds_per_run, report.repeat)));
+  // Y axis: one gridline and label per decade.
+  for (int d = dec_lo; d <= dec_hi; ++d) {
+    const double y = y_of(std::pow(10.0, d));
+    absl::StrAppendFormat(&out,
+                          "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
+                          "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                          kLeft, y, kLeft + plot_w, y, kLeft - 6, y + 4,
+                          d >= 0 ? absl::StrCat(static_cast<long long>(std::pow(10.0, d)))
+                                 : absl::StrFormat("%g", std::pow(10.0, d)));
+  }
+  absl::StrAppendFormat(&out,
+                        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n"
+                        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
+                        kLeft, kTop, kLeft, kTop + kPlotH, kLeft, kTop + kPlotH, kLeft + plot_w,
+                        kTop + kPlotH);
+  absl::StrAppendFormat(&out,
+                        "<text x=\"18\" y=\"%d\" transform=\"rotate(-90 18 %d)\" "
+                        "text-anchor=\"middle\">latency (microseconds, log scale)</text>\n",
+                        kTop + kPlotH / 2, kTop + kPlotH / 2);
+  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">run</text>\n",
+                        kLeft + plot_w / 2, height - 8);
+  // Bars and run labels.
+  for (size_t i = 0; i < report.runs.size(); ++i) {
+    const RunResult& r = report.runs[i];
+    const int x0 = kLeft + static_cast<int>(i) * group_w + kGroupGap / 2;
+    for (int s = 0; s < kSeries; ++s) {
+      const double v = r.median.*series[s].field;
+      const double y = y_of(v);
+      absl::StrAppendFormat(&out,
+                            "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
+                            "<title>%s %s: %.1f us</title></rect>\n",
+                            x0 + s * kBar, y, kBar - 1, kTop + kPlotH - y, series[s].colour,
+                            Escape(r.label), series[s].name, v);
+    }
+    const int lx = x0 + kSeries * kBar / 2;
+    absl::StrAppendFormat(&out,
+                          "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s</text>\n", lx,
+                          kTop + kPlotH + 14, lx, kTop + kPlotH + 14, Escape(r.label));
+  }
+  // Legend.
+  const int lx = kLeft + plot_w + 20;
+  for (int s = 0; s < kSeries; ++s) {
+    const int y = kTop + 10 + s * 20;
+    absl::StrAppendFormat(&out,
+                          "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                          "<text x=\"%d\" y=\"%d\">%s</text>\n",
+                          lx, y, series[s].colour, lx + 18, y + 10, series[s].name);
+  }
+  absl::StrAppend(&out, "</svg>\n");
+  return out;
+}
+
+}  // namespace ringkv::tools
