@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 
 namespace ringkv {
@@ -22,11 +23,7 @@ using ::ringkv::testing::TempDir;
 using ::ringkv::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
-struct Result {
-  int status;
-  std::string out;
-  std::string err;
-};
+using Result = ::ringkv::testing::ShellResult;
 
 // Checks a bench JSON report: argv[1] the file, argv[2] "device" or "engine", argv[3] the
 // expected repetitions. Prints OK, or what is missing.
@@ -74,17 +71,7 @@ class BenchCliTest : public ::testing::Test {
     EXPECT_NE(bin, nullptr) << "meson sets RINGKV_BIN";
     return Shell(absl::StrCat(bin, " ", args));
   }
-  Result Shell(const std::string& cmd) {
-    const std::string err_file = dir_.Join("stderr");
-    FILE* p = ::popen(absl::StrCat(cmd, " 2>", err_file).c_str(), "r");
-    Result r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
-    const int raw = ::pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.err = ReadFileOrDie(err_file);
-    return r;
-  }
+  Result Shell(const std::string& cmd) { return ::ringkv::testing::RunShell(cmd, dir_.path()); }
   std::string CheckJson(const std::string& file, const char* mode, int repeat) {
     WriteFileOrDie(dir_.Join("check.py"), kJsonCheck);
     Result r = Shell(absl::StrCat("python3 ", dir_.Join("check.py"), " ", file, " ", mode, " ", repeat));

@@ -10,6 +10,7 @@
 #include "engine/db.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 
 namespace ringkv {
@@ -20,27 +21,14 @@ using ::ringkv::testing::TempDir;
 using ::ringkv::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
-struct Result {
-  int status;
-  std::string out;
-  std::string err;
-};
+using Result = ::ringkv::testing::ShellResult;
 
 class CliTest : public ::testing::Test {
  protected:
   Result Run(const std::string& args) {
     const char* bin = std::getenv("RINGKV_BIN");
     EXPECT_NE(bin, nullptr) << "meson sets RINGKV_BIN";
-    const std::string err_file = dir_.Join("stderr");
-    const std::string cmd = absl::StrCat(bin, " ", args, " 2>", err_file);
-    FILE* p = ::popen(cmd.c_str(), "r");
-    Result r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof(buf), p)) > 0;) r.out.append(buf, n);
-    const int raw = ::pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.err = ReadFileOrDie(err_file);
-    return r;
+    return ::ringkv::testing::RunShell(absl::StrCat(bin, " ", args), dir_.path());
   }
   std::string db() const { return dir_.Join("db"); }
   TempDir dir_;
