@@ -129,7 +129,7 @@ class Replayer {
       if (!h || h->number != n || h->segment_bytes != files_.segment_bytes()) {
         return absl::DataLossError(absl::StrCat(
             "WAL segment ", seg.path, " has a bad header at offset 0 (",
-            !h ? "magic, version or checksum wrong"
+            !h ? DescribeBadSegmentHeader(std::string_view(seg.data).substr(0, kSegmentHeaderBytes))
                : absl::StrCat("says segment ", h->number, " of ", h->segment_bytes, " bytes"),
             ")"));
       }

@@ -53,9 +53,9 @@ absl::StatusOr<uint64_t> SegmentFiles::ExistingSegmentBytes(io::IoBackend& io,
   if (!c.ok()) return c.status;
   const std::optional<SegmentHeader> h = DecodeSegmentHeader(block);
   if (!h || h->segment_bytes < 2 * kSegmentHeaderBytes || h->segment_bytes % 4096 != 0) {
-    return absl::DataLossError(absl::StrCat("WAL segment ", path,
-                                            " has a bad header at offset 0 (magic, version, "
-                                            "checksum or size wrong)"));
+    return absl::DataLossError(absl::StrCat(
+        "WAL segment ", path, " has a bad header at offset 0: ",
+        h ? absl::StrCat("segment size ", h->segment_bytes) : DescribeBadSegmentHeader(block)));
   }
   return h->segment_bytes;
 }

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "uring/coding.h"
 
 namespace ringkv::wal {
@@ -66,6 +67,18 @@ std::optional<SegmentHeader> DecodeSegmentHeader(std::string_view block) {
   h.number = DecodeFixed64(block.data() + 16);
   h.segment_bytes = DecodeFixed64(block.data() + 24);
   return h;
+}
+
+std::string DescribeBadSegmentHeader(std::string_view block) {
+  if (block.size() < 40 || std::memcmp(block.data(), kSegmentMagic, 8) != 0) {
+    return "not a ringkv WAL segment (magic)";
+  }
+  const uint32_t version = DecodeFixed32(block.data() + 8);
+  if (version < kOldestReadableVersion || version > kFormatVersion) {
+    return absl::StrCat("format version ", version, " (this build reads ", kOldestReadableVersion,
+                        " to ", kFormatVersion, ")");
+  }
+  return "header checksum mismatch";
 }
 
 }  // namespace ringkv::wal

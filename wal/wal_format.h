@@ -57,6 +57,9 @@ struct SegmentHeader {
 std::string EncodeSegmentHeader(const SegmentHeader& h);
 // nullopt if the block is not a valid header (zeroes, wrong magic or version, bad checksum).
 std::optional<SegmentHeader> DecodeSegmentHeader(std::string_view block);
+// Why DecodeSegmentHeader refused `block`, for an error message: "not a ringkv WAL segment
+// (magic)", "format version 3 (this build reads 1 to 2)" or "header checksum mismatch".
+std::string DescribeBadSegmentHeader(std::string_view block);
 
 // Usable LSN bytes per segment.
 inline uint64_t DataBytes(uint64_t segment_bytes) { return segment_bytes - kSegmentHeaderBytes; }

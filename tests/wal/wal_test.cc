@@ -1,14 +1,17 @@
 // The WAL on disk, on every backend: records of any size round-trip across segments, concurrent
 // appenders are all acknowledged and replayed once in LSN order, torn tails replay the valid
 // prefix, corruption mid-log is reported, recycled segments never replay stale records, a
-// failed write fails every waiter, and a reopened log continues at the right LSN.
+// failed write fails every waiter, a reopened log continues at the right LSN, and segment
+// headers of an older format version are read while a newer one is refused.
 #include "wal/wal.h"
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -23,6 +26,7 @@
 #include "tests/support/backends.h"
 #include "tests/support/temp_dir.h"
 #include "uring/fault_injecting_backend.h"
+#include "uring/coding.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {
@@ -346,6 +350,41 @@ TEST_P(WalTest, SegmentTailTooShortForAFragmentIsSkippedByBoth) {
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[1].first, data);
   EXPECT_EQ(got[1].second, "next");
+}
+
+// Segment headers carry a format version: a version-1 log (written before skip fragments
+// existed) still replays; a version this build does not know is refused, naming the file,
+// rather than misread.
+TEST_P(WalTest, OlderFormatVersionReplaysAndNewerIsRefused) {
+  {
+    auto w = OpenWal(*io_);
+    ASSERT_NE(w, nullptr);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(w->Append(Payload(i, 100)).ok());
+    ASSERT_TRUE(w->Flush().ok());
+  }
+  auto set_version = [&](uint32_t version) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir())) {
+      if (entry.path().extension() != ".log") continue;
+      std::string block = ringkv::testing::ReadFileOrDie(entry.path().string());
+      EncodeFixed32(block.data() + 8, version);
+      EncodeFixed64(block.data() + 32, XXH3_64bits(block.data(), 32));
+      ringkv::testing::WriteFileOrDie(entry.path().string(), block);
+    }
+  };
+  set_version(1);
+  std::vector<std::pair<uint64_t, std::string>> got;
+  ASSERT_TRUE(ReplayAll(&got).ok());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].second, Payload(2, 100));
+
+  set_version(kFormatVersion + 1);
+  got.clear();
+  absl::Status s = ReplayAll(&got);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr(".log"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr(absl::StrCat("format version ", kFormatVersion + 1)));
+  EXPECT_TRUE(got.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WalTest, AllBackends(), BackendName);
