@@ -69,6 +69,38 @@ std::unique_ptr<PageStore> OpenStore(io::IoBackend& io, const std::string& dir, 
   return std::move(*s);
 }
 
+// A fresh scratch directory `<bench dir>/ringkv-pagestore-bench-<tag>-<pid>` with a page file of
+// kFilePages pages, each stamped with its number, written through `io`.
+std::string MakePageFile(io::IoBackend& io, const std::string& tag, bool mmap) {
+  const std::string dir =
+      BenchDir() + "/ringkv-pagestore-bench-" + tag + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto writer = OpenStore(io, dir, mmap, mmap ? 0 : 16 * kPageBytes);
+  std::string payload(writer->payload_size(), 'p');
+  for (uint64_t done = 0; done < kFilePages;) {
+    for (int i = 0; i < 1024; ++i, ++done) {
+      auto id = writer->Allocate();
+      if (!id.ok()) Die(std::string(id.status().message()));
+      std::memcpy(payload.data(), &done, sizeof(done));
+      absl::Status s = writer->Stage(
+          *id, 1,
+          absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
+                                    payload.size()));
+      if (!s.ok()) Die(std::string(s.message()));
+    }
+    absl::Status s = writer->Commit(0, done);
+    if (!s.ok()) Die(std::string(s.message()));
+  }
+  return dir;
+}
+
+std::unique_ptr<io::IoBackend> MakeBackend() {
+  auto b = io::OpenBackend(io::IoOptions());
+  if (!b.ok()) Die(std::string(b.status().message()));
+  return std::move(*b);
+}
+
 // The read fixture, made once: a 64 MiB page file read once so the OS caches it, and one store
 // per read path over it.
 struct ReadFixture {
@@ -79,30 +111,8 @@ struct ReadFixture {
   int fd = -1;
 
   ReadFixture() {
-    dir = BenchDir() + "/ringkv-pagestore-bench-read-" + std::to_string(::getpid());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    auto b = io::OpenBackend(io::IoOptions());
-    if (!b.ok()) Die(std::string(b.status().message()));
-    io = std::move(*b);
-    {
-      auto writer = OpenStore(*io, dir, true, 0);
-      std::string payload(writer->payload_size(), 'p');
-      for (uint64_t done = 0; done < kFilePages;) {
-        for (int i = 0; i < 1024; ++i, ++done) {
-          auto id = writer->Allocate();
-          if (!id.ok()) Die(std::string(id.status().message()));
-          std::memcpy(payload.data(), &done, sizeof(done));
-          absl::Status s = writer->Stage(
-              *id, 1,
-              absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
-                                        payload.size()));
-          if (!s.ok()) Die(std::string(s.message()));
-        }
-        absl::Status s = writer->Commit(0, done);
-        if (!s.ok()) Die(std::string(s.message()));
-      }
-    }
+    io = MakeBackend();
+    dir = MakePageFile(*io, "read", /*mmap=*/true);
     fd = ::open((dir + "/pages.db").c_str(), O_RDONLY);
     if (fd < 0) Die("open pages.db: " + std::string(std::strerror(errno)));
     std::vector<char> buf(1 << 20);
@@ -222,29 +232,8 @@ struct ColdFixture {
   int fd = -1;
 
   ColdFixture() {
-    dir = BenchDir() + "/ringkv-pagestore-bench-cold-" + std::to_string(::getpid());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    auto b = io::OpenBackend(io::IoOptions());
-    if (!b.ok()) Die(std::string(b.status().message()));
-    io = std::move(*b);
-    {
-      auto writer = OpenStore(*io, dir, false, 16 * kPageBytes);
-      std::string payload(writer->payload_size(), 'c');
-      for (uint64_t done = 0; done < kFilePages;) {
-        for (int i = 0; i < 1024; ++i, ++done) {
-          auto id = writer->Allocate();
-          if (!id.ok()) Die(std::string(id.status().message()));
-          absl::Status s = writer->Stage(
-              *id, 1,
-              absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
-                                        payload.size()));
-          if (!s.ok()) Die(std::string(s.message()));
-        }
-        absl::Status s = writer->Commit(0, done);
-        if (!s.ok()) Die(std::string(s.message()));
-      }
-    }
+    io = MakeBackend();
+    dir = MakePageFile(*io, "cold", /*mmap=*/false);
     store = OpenStore(*io, dir, false, 16 * kPageBytes);
     v = store->Current();
     fd = ::open((dir + "/pages.db").c_str(), O_RDONLY);
