@@ -2,9 +2,7 @@
 // every field (checked by python3's json module), the SVG is well-formed XML, every engine
 // workload runs, and bad arguments give one line on stderr and a non-zero exit. No timing is
 // asserted: the figures of a loaded 2-core machine are whatever they are.
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 

@@ -1,8 +1,6 @@
 // The `ringkv` binary end to end: put/get/scan/dump/load round-trips (binary keys included),
 // check on a good and a damaged database, bad arguments, a locked and a missing database.
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
