@@ -200,79 +200,110 @@ absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch)
     if (!fresh_leader) queue_.push_back(&self);
   }
   if (fresh_leader) return LeadWrites(&self, /*queued=*/false);
-  self.wake.WaitForNotification();
+  self.wake.acquire();
   if (self.lead) return LeadWrites(&self, /*queued=*/true);
   return self.status;  // a leader finished it
 }
 
 absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
-  // A group is bounded so a leader's followers are not kept waiting behind a huge one.
-  constexpr size_t kMaxGroupBytes = 1 << 20;
-  constexpr size_t kMaxGroupWrites = 256;
-  absl::InlinedVector<QueuedWrite*, 16> group = {self};  // no allocation on the common path
   // A writer that found no leader was never queued, and the queue was empty: its group is
   // itself. One handed the lead is at the front of the queue, with others behind it.
+  Group group = {self};  // no allocation on the common path
   if (queued) {
     absl::MutexLock lock(&queue_mu_);
     RINGKV_DCHECK(!queue_.empty() && queue_.front() == self);
     queue_.pop_front();
-    size_t bytes = self->batch->rep().size();
-    while (!queue_.empty() && group.size() < kMaxGroupWrites &&
-           bytes + queue_.front()->batch->rep().size() <= kMaxGroupBytes) {
-      bytes += queue_.front()->batch->rep().size();
-      group.push_back(queue_.front());
-      queue_.pop_front();
-    }
+    TakeGroupLocked(&group);
   }
-  uint64_t sync_end = 0;
-  {
-    absl::MutexLock lock(&write_mu_);
-    std::shared_ptr<MemTable> mem;
-    absl::Status room = MakeRoomForWrite(false, &mem);
+  // The leader keeps leading while its own record waits to be durable anyway: each group it
+  // applies would otherwise cost a hand-off (waking the next leader) every few writes.
+  bool self_waits = false;       // self is a sync write applied without error
+  bool self_in_callback = false;  // ... woken by a group's durability callback, not WaitDurable
+  for (;;) {
+    uint64_t sync_end = 0;
+    ApplyGroup(group, &sync_end);
+    Group waiting;
     for (QueuedWrite* w : group) {
-      if (!room.ok()) {
-        w->status = room;
-        continue;
+      if (w == self) {
+        self_waits = w->sync && w->status.ok();
+      } else if (w->sync && w->status.ok()) {
+        waiting.push_back(w);
+      } else {
+        w->wake.release();  // done (it returns at once: its entry is not touched again)
       }
-      absl::StatusOr<Log::Range> range = ApplyLocked(*w->batch, *mem);
-      if (!range.ok()) {
-        room = range.status();  // the log failed: the rest of the group fails with it
-        w->status = room;
-        continue;
+    }
+    group.clear();
+    {
+      absl::MutexLock lock(&queue_mu_);
+      if (queue_.empty()) {
+        leading_ = false;
+      } else if (!self_waits || parts_.log->durable_lsn() >= self->range.end) {
+        queue_.front()->lead = true;
+        queue_.front()->wake.release();
+      } else {
+        TakeGroupLocked(&group);
       }
-      w->range = *range;
-      if (w->sync) sync_end = std::max(sync_end, range->end);
     }
+    if (!group.empty() && self_waits && !self_in_callback) {
+      waiting.push_back(self);
+      self_in_callback = true;
+      sync_end = std::max(sync_end, self->range.end);
+    }
+    if (!waiting.empty()) {
+      // Woken by whichever thread learns that the log is durable (the I/O completion thread,
+      // or one that reaps the write itself), not by this one once it was woken in turn.
+      parts_.log->WaitDurableAsync(sync_end, [this, waiting = std::move(waiting)](absl::Status s) {
+        if (!s.ok()) s = Fail(s);
+        for (QueuedWrite* w : waiting) {
+          w->status = s;
+          w->wake.release();
+        }
+      });
+    }
+    if (group.empty()) break;
   }
-  // The next group forms and reaches the log while this one waits to be durable.
-  {
-    absl::MutexLock lock(&queue_mu_);
-    if (queue_.empty()) {
-      leading_ = false;
-    } else {
-      queue_.front()->lead = true;
-      queue_.front()->wake.Notify();
-    }
-  }
-  // Non-sync and failed writes are done (a notified writer returns at once: its entry is not
-  // touched again); the sync ones once the log is durable up to them.
-  absl::InlinedVector<QueuedWrite*, 16> waiting;
-  for (QueuedWrite* w : group) {
-    if (w->sync && w->status.ok()) {
-      waiting.push_back(w);
-    } else if (w != self) {
-      w->wake.Notify();
-    }
-  }
-  if (!waiting.empty()) {
-    absl::Status durable = parts_.log->WaitDurable(sync_end);
-    if (!durable.ok()) durable = Fail(durable);
-    for (QueuedWrite* w : waiting) {
-      w->status = durable;
-      if (w != self) w->wake.Notify();
-    }
+  if (self_in_callback) {
+    self->wake.acquire();
+  } else if (self_waits) {
+    // Reaps the write itself when it is the only one: a lone writer pays no thread hand-off.
+    absl::Status durable = parts_.log->WaitDurable(self->range.end);
+    self->status = durable.ok() ? durable : Fail(durable);
   }
   return self->status;
+}
+
+void DBImpl::TakeGroupLocked(Group* group) {
+  // A group is bounded so a leader's followers are not kept waiting behind a huge one.
+  constexpr size_t kMaxGroupBytes = 1 << 20;
+  constexpr size_t kMaxGroupWrites = 256;
+  size_t bytes = 0;
+  for (const QueuedWrite* w : *group) bytes += w->batch->rep().size();
+  while (!queue_.empty() && group->size() < kMaxGroupWrites &&
+         (group->empty() || bytes + queue_.front()->batch->rep().size() <= kMaxGroupBytes)) {
+    bytes += queue_.front()->batch->rep().size();
+    group->push_back(queue_.front());
+    queue_.pop_front();
+  }
+}
+
+void DBImpl::ApplyGroup(const Group& group, uint64_t* sync_end) {
+  absl::MutexLock lock(&write_mu_);
+  std::shared_ptr<MemTable> mem;
+  absl::Status room = MakeRoomForWrite(false, &mem);
+  for (QueuedWrite* w : group) {
+    if (!room.ok()) {
+      w->status = room;
+      continue;
+    }
+    absl::StatusOr<Log::Range> range = ApplyLocked(*w->batch, *mem);
+    if (!range.ok()) {
+      room = range.status();  // the log failed: the rest of the group fails with it
+      w->status = room;
+      continue;
+    }
+    w->range = *range;
+    if (w->sync) *sync_end = std::max(*sync_end, range->end);
+  }
 }
 
 void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,

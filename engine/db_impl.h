@@ -9,11 +9,12 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <semaphore>
 #include <string>
 #include <thread>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "engine/db.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
@@ -60,14 +61,15 @@ class DBImpl final : public DB {
  private:
   DBImpl(const Options& options, std::string path, DBParts parts);
 
-  // A Write waiting in queue_: woken once, either to lead the queue or because it is done.
+  // A Write waiting in queue_: woken once, either to lead the queue or because it is done
+  // (a semaphore for the same reason as Wal::SyncWaiter: the cheapest wake-up measured).
   struct QueuedWrite {
     const WriteBatch* batch = nullptr;
     bool sync = true;
     bool lead = false;  // set before `wake`: this writer now leads
     absl::Status status;
     Log::Range range;
-    absl::Notification wake;
+    std::binary_semaphore wake{0};
   };
 
   absl::Status Recover();
@@ -76,10 +78,18 @@ class DBImpl final : public DB {
   // Apply with write_mu_ held and the current memtable at hand.
   absl::StatusOr<Log::Range> ApplyLocked(const WriteBatch& batch, MemTable& mem)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  using Group = absl::InlinedVector<QueuedWrite*, 16>;
   // The leader's part of Write: applies `self` and the writes queued behind it (`queued`: self
-  // was handed the lead at the queue's front), hands the lead to the next writer, waits for
-  // durability, and finishes the group. Returns self's status.
+  // was handed the lead at the queue's front), and goes on with the writes queued meanwhile
+  // while its own waits to be durable; then hands the lead to the next writer (or gives it
+  // up), and waits. Every sync follower is woken once its write is durable. Returns self's
+  // status.
   absl::Status LeadWrites(QueuedWrite* self, bool queued);
+  // Moves writes from the queue's front into `group`, within the group's size bounds.
+  void TakeGroupLocked(Group* group) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
+  // Appends each write of `group` to the log and the memtable, setting its range or status;
+  // `sync_end` becomes at least the end of every sync write applied.
+  void ApplyGroup(const Group& group, uint64_t* sync_end);
   // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
   // and rotates a full memtable (any non-empty one if `force`); `mem` (optional) receives the
   // memtable writes now go to.

@@ -42,6 +42,8 @@ class Log {
   // Makes everything appended so far durable.
   virtual absl::Status Flush() = 0;
   virtual uint64_t next_lsn() const = 0;
+  // Every record ending at or before this LSN is durable.
+  virtual uint64_t durable_lsn() const = 0;
   // Calls `fn` for each record at or after `from` in order; stops at a torn tail quietly, and
   // fails with DataLoss on corruption followed by valid records. Call before any Append.
   virtual absl::Status Replay(

@@ -67,7 +67,7 @@ class MemTable {
 
  private:
   struct Node;
-  static constexpr int kMaxHeight = 12;
+  static constexpr int kMaxHeight = 20;
 
   Node* NewNode(const char* entry, int height);
   int RandomHeight();

@@ -23,6 +23,7 @@ class WalLog final : public Log {
   }
   absl::Status Flush() override { return wal_->Flush(); }
   uint64_t next_lsn() const override { return wal_->next_lsn(); }
+  uint64_t durable_lsn() const override { return wal_->durable_lsn(); }
   absl::Status Replay(
       uint64_t from,
       absl::FunctionRef<absl::Status(uint64_t lsn, std::string_view record)> fn) override {

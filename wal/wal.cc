@@ -111,6 +111,7 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     buf_lsn_ = base;
     next_lsn_ = next;
     durable_lsn_ = next;
+    durable_lsn_published_.store(next, std::memory_order_release);
     submitted_lsn_ = next;
     write_from_ = base;
     wanted_lsn_ = next;
@@ -391,7 +392,7 @@ void Wal::ProgressLocked(Wakeups* out) {
 
 void Wal::Deliver(Wakeups& w) {
   if (w.write) SubmitWrite(std::move(*w.write), false);
-  for (SyncWaiter* waiter : w.waiters) waiter->woken.Notify();
+  for (SyncWaiter* waiter : w.waiters) waiter->woken.release();
   for (auto& fn : w.callbacks) fn(w.status);
 }
 
@@ -418,7 +419,10 @@ void Wal::OnWriteDone(uint64_t seq, const io::Completion& c) {
     }
     // Durability is a prefix: a write that lands early waits for the ones before it.
     while (!inflight_.empty() && inflight_.front().done) {
-      if (failed_.ok()) durable_lsn_ = std::max(durable_lsn_, inflight_.front().end);
+      if (failed_.ok()) {
+        durable_lsn_ = std::max(durable_lsn_, inflight_.front().end);
+        durable_lsn_published_.store(durable_lsn_, std::memory_order_release);
+      }
       inflight_.pop_front();
       ++first_inflight_seq_;
     }
@@ -465,7 +469,7 @@ absl::Status Wal::WaitDurableLocked(uint64_t end) {
   SyncWaiter waiter;
   if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
   mu_.Unlock();
-  waiter.woken.WaitForNotification();
+  waiter.woken.acquire();
   mu_.Lock();
   return waiter.result;
 }
@@ -478,7 +482,7 @@ absl::Status Wal::WaitDurable(uint64_t end) {
     if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
   }
   // The result is final: waiters are woken only when it is.
-  waiter.woken.WaitForNotification();
+  waiter.woken.acquire();
   return waiter.result;
 }
 
@@ -539,10 +543,7 @@ uint64_t Wal::next_lsn() const {
   return next_lsn_;
 }
 
-uint64_t Wal::durable_lsn() const {
-  absl::MutexLock lock(&mu_);
-  return durable_lsn_;
-}
+uint64_t Wal::durable_lsn() const { return durable_lsn_published_.load(std::memory_order_acquire); }
 
 WalStats Wal::stats() const {
   absl::MutexLock lock(&mu_);

@@ -46,6 +46,7 @@ class MemLog : public Log {
     absl::MutexLock lock(&state_->mu);
     return state_->next_lsn;
   }
+  uint64_t durable_lsn() const override { return next_lsn(); }  // durable once appended
   absl::Status Replay(uint64_t from,
                       absl::FunctionRef<absl::Status(uint64_t, std::string_view)> fn) override {
     absl::MutexLock lock(&state_->mu);
