@@ -61,8 +61,10 @@ class DBImpl final : public DB {
  private:
   DBImpl(const Options& options, std::string path, DBParts parts);
 
-  // A Write waiting in queue_: woken once, either to lead the queue or because it is done
-  // (a semaphore for the same reason as Wal::SyncWaiter: the cheapest wake-up measured).
+  // A Write waiting in queue_: woken to lead the queue or because it is done; a leader that
+  // goes on leading is woken a second time, when its own write is durable. A counting
+  // semaphore, so each wake-up is consumed by one wait (and for the same reason as
+  // Wal::SyncWaiter: the cheapest wake-up measured).
   struct QueuedWrite {
     const WriteBatch* batch = nullptr;
     bool sync = true;

@@ -1,5 +1,7 @@
 // DBImpl's own logic over in-memory parts: a random mix of puts, deletes, batches, gets, scans
 // in both directions, snapshots, checkpoints and reopens must always agree with a std::map.
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <random>
 #include <string>
@@ -219,6 +221,44 @@ TEST_F(DbLogicTest, IteratorIsStableWhileWritersRun) {
   }
   writer.join();
   EXPECT_EQ(n, 500);
+}
+
+// Writers queued behind a leader, a leader that goes on leading while its own write waits,
+// followers woken by the log's callback: however a sync write travels through the write path,
+// it returns only once the log says it is durable.
+TEST_F(DbLogicTest, SyncWritesReturnOnlyOnceTheLogIsDurable) {
+  Reopen(64 << 20);  // no checkpoint (it would wait for durability too)
+  log_state_->hold_durability = true;  // no writer yet: set before any can read it
+  constexpr int kRounds = 10;
+  constexpr int kWriters = 16;
+  for (int round = 0; round < kRounds; ++round) {
+    std::atomic<int> returned{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kWriters; ++t) {
+      writers.emplace_back([&, t] {
+        EXPECT_TRUE(db_->Put({}, absl::StrCat("r", round, "w", t), "v").ok());
+        returned.fetch_add(1);
+      });
+    }
+    // Every write applied (in the log) while none is durable: none may have returned.
+    for (;;) {
+      {
+        absl::MutexLock lock(&log_state_->mu);
+        if (log_state_->records.size() == static_cast<size_t>((round + 1) * kWriters)) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(returned.load(), 0) << "round " << round;
+    log_state_->MakeDurable();
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(returned.load(), kWriters);
+  }
+  for (int round = 0; round < kRounds; ++round) {
+    for (int t = 0; t < kWriters; ++t) {
+      EXPECT_TRUE(db_->Get({}, absl::StrCat("r", round, "w", t)).ok());
+    }
+  }
 }
 
 TEST_F(DbLogicTest, AsyncWriteAndGetComplete) {

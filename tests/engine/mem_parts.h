@@ -8,8 +8,10 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/log.h"
@@ -23,6 +25,22 @@ struct MemLogState {
   std::vector<std::pair<uint64_t, std::string>> records;  // (lsn, bytes)
   uint64_t next_lsn = 0;
   uint64_t dropped_below = 0;
+  // With hold_durability, records become durable only when a test calls MakeDurable: a sync
+  // write can then be seen waiting.
+  bool hold_durability = false;
+  uint64_t durable_lsn = 0;
+  std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> held;
+
+  // Everything appended so far becomes durable; waiting writers are woken.
+  void MakeDurable() {
+    std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> run;
+    {
+      absl::MutexLock lock(&mu);
+      durable_lsn = next_lsn;
+      run.swap(held);
+    }
+    for (auto& [end, done] : run) done(absl::OkStatus());
+  }
 };
 
 class MemLog : public Log {
@@ -37,8 +55,24 @@ class MemLog : public Log {
     stats_.bytes_appended += record.size();
     return r;
   }
-  absl::Status WaitDurable(uint64_t) override { return absl::OkStatus(); }
-  void WaitDurableAsync(uint64_t, absl::AnyInvocable<void(absl::Status)> done) override {
+  absl::Status WaitDurable(uint64_t end) override {
+    std::pair<MemLogState*, uint64_t> wait(state_.get(), end);
+    absl::MutexLock lock(&state_->mu);
+    state_->mu.Await(absl::Condition(
+        +[](std::pair<MemLogState*, uint64_t>* w) {
+          return !w->first->hold_durability || w->first->durable_lsn >= w->second;
+        },
+        &wait));
+    return absl::OkStatus();
+  }
+  void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) override {
+    {
+      absl::MutexLock lock(&state_->mu);
+      if (state_->hold_durability && state_->durable_lsn < end) {
+        state_->held.emplace_back(end, std::move(done));
+        return;
+      }
+    }
     done(absl::OkStatus());
   }
   absl::Status Flush() override { return absl::OkStatus(); }
@@ -46,7 +80,10 @@ class MemLog : public Log {
     absl::MutexLock lock(&state_->mu);
     return state_->next_lsn;
   }
-  uint64_t durable_lsn() const override { return next_lsn(); }  // durable once appended
+  uint64_t durable_lsn() const override {
+    absl::MutexLock lock(&state_->mu);
+    return state_->hold_durability ? state_->durable_lsn : state_->next_lsn;
+  }
   absl::Status Replay(uint64_t from,
                       absl::FunctionRef<absl::Status(uint64_t, std::string_view)> fn) override {
     absl::MutexLock lock(&state_->mu);
