@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/key_order.h"
 
 namespace ringkv {
 namespace {
@@ -31,7 +32,7 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
       k = *full;
     }
     // Leaf: lower_bound (k < target goes right). Internal: upper_bound (k <= target).
-    const int c = k.compare(target);
+    const int c = CompareKeys(k, target);
     if (leaf ? c < 0 : c <= 0) {
       lo = mid + 1;
     } else {

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "absl/hash/hash.h"
+#include "engine/key_order.h"
 #include "uring/coding.h"
 #include "uring/check.h"
 
@@ -38,7 +39,7 @@ DecodedEntry Decode(const char* p) {
 
 // Internal order: key ascending, then sequence descending (newest first).
 int Compare(std::string_view a_key, uint64_t a_seq, std::string_view b_key, uint64_t b_seq) {
-  const int c = a_key.compare(b_key);
+  const int c = CompareKeys(a_key, b_key);
   if (c != 0) return c;
   if (a_seq > b_seq) return -1;
   if (a_seq < b_seq) return 1;
