@@ -69,7 +69,8 @@ class MemTable {
   struct Node;
   static constexpr int kMaxHeight = 20;
 
-  Node* NewNode(const char* entry, int height);
+  // A node with room for `entry_bytes` of encoded entry behind it, links null.
+  Node* NewNode(int height, size_t entry_bytes);
   int RandomHeight();
   // First node >= target (internal order); fills prev[] when non-null.
   Node* FindGreaterOrEqual(std::string_view key, uint64_t seq, Node** prev) const;
