@@ -9,9 +9,9 @@ char* Arena::Allocate(size_t bytes) {
   bytes = (bytes + kAlign - 1) & ~(kAlign - 1);
   if (bytes > remaining_) {
     // Big entries get a block of their own so the current block's tail is not wasted.
-    if (bytes > kBlockBytes / 4) return NewBlock(bytes);
-    ptr_ = NewBlock(kBlockBytes);
-    remaining_ = kBlockBytes;
+    if (bytes > block_bytes_ / 4) return NewBlock(bytes);
+    ptr_ = NewBlock(block_bytes_);
+    remaining_ = block_bytes_;
   }
   char* result = ptr_;
   ptr_ += bytes;

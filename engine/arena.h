@@ -12,7 +12,11 @@ namespace ringkv {
 
 class Arena {
  public:
-  Arena() = default;
+  static constexpr size_t kMaxBlockBytes = 1 << 20;
+
+  // `block_bytes`: the size of the blocks small allocations are carved from (at most 1 MiB
+  // helps; a memtable with a small budget wants small blocks, or its first block fills it).
+  explicit Arena(size_t block_bytes = kMaxBlockBytes) : block_bytes_(block_bytes) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -22,10 +26,9 @@ class Arena {
   size_t MemoryUsage() const { return memory_usage_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr size_t kBlockBytes = 1 << 20;
-
   char* NewBlock(size_t bytes);
 
+  const size_t block_bytes_;
   char* ptr_ = nullptr;
   size_t remaining_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;

@@ -84,6 +84,12 @@ size_t IndexSlots(size_t budget_bytes) {
 
 size_t HashKey(std::string_view key) { return absl::HashOf(key); }
 
+// The arena's blocks count in ApproximateBytes, so they must be small beside the budget: with
+// 1 MiB blocks a 64 KiB memtable was "full" after its first entry.
+size_t ArenaBlockBytes(size_t budget_bytes) {
+  return std::clamp<size_t>(budget_bytes / 16, 4096, Arena::kMaxBlockBytes);
+}
+
 uint64_t* MapZeroed(size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   RINGKV_CHECK(p != MAP_FAILED);  // out of address space: as fatal as a failed new
@@ -96,7 +102,8 @@ uint64_t* MapZeroed(size_t bytes) {
 }  // namespace
 
 MemTable::MemTable(size_t budget_bytes)
-    : head_(NewNode(kMaxHeight, 0)),
+    : arena_(ArenaBlockBytes(budget_bytes)),
+      head_(NewNode(kMaxHeight, 0)),
       index_(MapZeroed(IndexSlots(budget_bytes) * sizeof(uint64_t)),
              Unmap{IndexSlots(budget_bytes) * sizeof(uint64_t)}),
       index_slots_(IndexSlots(budget_bytes)) {

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace ringkv {
@@ -204,6 +205,20 @@ TEST(MemTableTest, LargeValueGetsItsOwnBlock) {
   ASSERT_EQ(m.Get("big", 1, &v), MemTable::Lookup::kFound);
   EXPECT_EQ(v.size(), big.size());
   EXPECT_GE(m.ApproximateBytes(), big.size());
+}
+
+// The DB rotates a memtable once ApproximateBytes reaches its budget: a small budget must still
+// hold about that much data, not fill up with its first entry.
+TEST(MemTableTest, SmallBudgetHoldsAboutItsWorthOfEntries) {
+  constexpr size_t kBudget = 64 << 10;
+  MemTable m(kBudget);
+  size_t added = 0;
+  while (m.ApproximateBytes() < kBudget) {
+    m.Add(added + 1, EntryType::kPut, absl::StrCat("key", added), std::string(100, 'v'));
+    ++added;
+  }
+  // ~150 bytes of arena per entry: a 64 KiB budget holds a few hundred of them.
+  EXPECT_GT(added, 200u);
 }
 
 }  // namespace
