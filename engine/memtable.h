@@ -6,7 +6,8 @@
 // version): a lookup costs a hash and one or two cache misses where the skiplist costs one per
 // level (~20 for a full memtable). The index is an open-addressing table sized once from the
 // memtable's budget; if more distinct keys arrive than it holds, it switches itself off and
-// lookups use the skiplist.
+// lookups use the skiplist. In front of both, a Bloom filter that fits in the CPU cache answers
+// most lookups for keys the memtable does not hold.
 #ifndef RINGKV_ENGINE_MEMTABLE_H_
 #define RINGKV_ENGINE_MEMTABLE_H_
 
@@ -77,7 +78,7 @@ class MemTable {
   Node* FindLessThan(const char* entry) const;
   Node* FindLast() const;
   // The encoded entry of the newest version of `key` (any sequence), or null; index on.
-  const char* IndexFind(std::string_view key) const;
+  const char* IndexFind(std::string_view key, size_t hash) const;  // hash: HashKey(key)
   void IndexInsert(const char* entry, size_t hash);  // hash: HashKey of the entry's key
 
   Arena arena_;
@@ -102,6 +103,15 @@ class MemTable {
   size_t index_slots_ = 0;  // a power of two
   size_t index_used_ = 0;   // writer only
   std::atomic<bool> index_off_{false};
+  // A Bloom filter over every key added, small enough to stay in the CPU cache, so a lookup
+  // for a key this memtable does not hold (most lookups, once the data outgrew the memtable)
+  // rarely pays the index slot's cache miss (perf: 13% of a random-read run).
+  static uint64_t FilterBits(size_t hash);
+  size_t FilterWord(size_t hash) const;
+  bool FilterMayContain(size_t hash) const;
+  void FilterAdd(size_t hash);
+  std::unique_ptr<uint64_t[], Unmap> filter_;
+  size_t filter_words_ = 0;  // a power of two
 };
 
 }  // namespace ringkv
