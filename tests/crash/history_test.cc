@@ -63,6 +63,25 @@ TEST_F(HistoryTest, NamesTheBrokenInvariant) {
   EXPECT_EQ(v->invariant.substr(0, 1), "1");
 }
 
+// An acknowledged batch lost whole, which deleted a key that was never there: the key's
+// absence is no evidence that part of the batch landed, so the loss is what gets named.
+TEST(HistoryBatchTest, LostBatchWithDeleteOfAbsentKeyIsALostWriteNotAPartialOne) {
+  History h;
+  HistoryOp batch;
+  batch.entries = {{false, "p", "1"}, {true, "never", ""}, {false, "q", "2"}};
+  batch.begin = 1;
+  batch.end = 2;
+  batch.ok = true;
+  h.Add(batch);
+  auto v = h.Check({}, 2);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "1 acknowledged write lost");
+  // Half of its puts visible is still a partial batch.
+  v = h.Check({{"p", "1"}}, 2);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "3 a batch was applied partly");
+}
+
 TEST(HistoryDeleteTest, DeletedKeyMustStayDeleted) {
   History h;
   h.Add(Put("a", "1", 1, 2));
