@@ -56,10 +56,11 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
   }
 
   // Not a legal state: name the most specific broken invariant against the minimal prefix.
-  // A batch whose keys no later op touches must be visible whole or not at all. A delete of a
-  // key absent before the batch says nothing either way (a lost batch leaves it absent too).
-  KvState before = base_;  // the state just before op p, had every op before it applied
-  for (size_t p = 0; p < may; Apply(ops_[p], &before), ++p) {
+  // A batch whose keys no later op touches must be visible whole or not at all: some of its
+  // entries showing and others not is a partial batch. A delete shows only as a key still
+  // present (not applied); an absent key is no evidence (the batch landed, or an earlier write
+  // of the key was lost with it).
+  for (size_t p = 0; p < may; ++p) {
     if (ops_[p].entries.size() < 2) continue;
     bool touched_later = false;
     for (size_t q = p + 1; q < may && !touched_later; ++q) {
@@ -68,18 +69,22 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
       }
     }
     if (touched_later) continue;
-    size_t seen = 0;
-    size_t telling = 0;  // entries whose effect can be seen
+    size_t applied = 0;
+    size_t missing = 0;
     for (const HistoryEntry& e : ops_[p].entries) {
-      if (e.deleted && !before.count(e.key)) continue;
-      ++telling;
       auto it = state.find(e.key);
-      seen += e.deleted ? it == state.end() : (it != state.end() && it->second == e.value);
+      if (e.deleted) {
+        missing += it != state.end();
+      } else if (it != state.end() && it->second == e.value) {
+        ++applied;
+      } else {
+        ++missing;
+      }
     }
-    if (seen > 0 && seen < telling) {
+    if (applied > 0 && missing > 0) {
       return Violation{"3 a batch was applied partly", ops_[p].entries[0].key,
-                       absl::StrCat("batch #", p, ": ", seen, " of ", telling,
-                                    " entries visible")};
+                       absl::StrCat("batch #", p, ": ", applied, " of ", ops_[p].entries.size(),
+                                    " entries visible, ", missing, " not")};
     }
   }
   KvState minimal = base_;

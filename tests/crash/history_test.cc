@@ -63,21 +63,27 @@ TEST_F(HistoryTest, NamesTheBrokenInvariant) {
   EXPECT_EQ(v->invariant.substr(0, 1), "1");
 }
 
-// An acknowledged batch lost whole, which deleted a key that was never there: the key's
-// absence is no evidence that part of the batch landed, so the loss is what gets named.
-TEST(HistoryBatchTest, LostBatchWithDeleteOfAbsentKeyIsALostWriteNotAPartialOne) {
+// An acknowledged batch lost whole, together with the earlier write of the key it deleted:
+// that key's absence is no evidence that part of the batch landed, so the loss is what gets
+// named.
+TEST(HistoryBatchTest, LostBatchWithADeleteIsALostWriteNotAPartialOne) {
   History h;
+  h.Add(Put("a", "0", 1, 2));
   HistoryOp batch;
-  batch.entries = {{false, "p", "1"}, {true, "never", ""}, {false, "q", "2"}};
-  batch.begin = 1;
-  batch.end = 2;
+  batch.entries = {{false, "p", "1"}, {true, "a", ""}, {true, "never", ""}, {false, "q", "2"}};
+  batch.begin = 3;
+  batch.end = 4;
   batch.ok = true;
   h.Add(batch);
-  auto v = h.Check({}, 2);
+  auto v = h.Check({}, 4);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->invariant, "1 acknowledged write lost");
-  // Half of its puts visible is still a partial batch.
-  v = h.Check({{"p", "1"}}, 2);
+  // Some of its puts visible and others not is still a partial batch.
+  v = h.Check({{"p", "1"}}, 4);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "3 a batch was applied partly");
+  // So is a put visible while a delete of a present key did not happen.
+  v = h.Check({{"a", "0"}, {"p", "1"}, {"q", "2"}}, 4);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->invariant, "3 a batch was applied partly");
 }
