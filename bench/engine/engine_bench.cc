@@ -23,6 +23,12 @@ ABSL_FLAG(int, repeat, 3, "repetitions per figure (the median is reported)");
 ABSL_FLAG(double, seconds, 3.0, "duration of time-bound workloads");
 ABSL_FLAG(uint64_t, num_keys, 1000000, "keys loaded for readrandom/recovery");
 ABSL_FLAG(uint64_t, fill_ops, 200000, "puts for fillrandom");
+ABSL_FLAG(bool, checkpoint_before_reopen, false,
+          "recovery: checkpoint before closing, so the reopen replays nothing (stores without "
+          "a checkpoint fail the run)");
+ABSL_FLAG(uint64_t, ringkv_memtable_mib, 0,
+          "ringkv's memtable budget (0: its default); recovery after N MiB of WAL needs one "
+          "larger than N, so that nothing is checkpointed before the reopen");
 
 namespace ringkv::bench {
 namespace {
@@ -61,6 +67,8 @@ int Main() {
   config.dir = absl::GetFlag(FLAGS_dir);
   config.seconds = absl::GetFlag(FLAGS_seconds);
   config.num_keys = absl::GetFlag(FLAGS_num_keys);
+  config.store.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
+  config.checkpoint_before_reopen = absl::GetFlag(FLAGS_checkpoint_before_reopen);
   const int repeat = std::max(1, absl::GetFlag(FLAGS_repeat));
   std::vector<std::string> engines;
   if (absl::GetFlag(FLAGS_engines).empty()) {

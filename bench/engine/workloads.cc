@@ -117,7 +117,7 @@ std::string FreshDir(const WorkloadConfig& c, const std::string& name) {
 
 absl::StatusOr<std::unique_ptr<KvStore>> Load(const std::string& store, const std::string& dir,
                                               const WorkloadConfig& c, bool random_order) {
-  auto s = OpenStore(store, dir);
+  auto s = OpenStore(store, dir, c.store);
   if (!s.ok()) return s.status();
   std::vector<uint64_t> order(c.num_keys);
   for (uint64_t i = 0; i < c.num_keys; ++i) order[i] = i;
@@ -210,17 +210,18 @@ absl::StatusOr<WorkloadResult> RunWorkload(const std::string& store, const std::
     if (!loaded.ok()) return loaded.status();
     kv = std::move(*loaded);
   } else {
-    auto opened = OpenStore(store, dir);
+    auto opened = OpenStore(store, dir, c.store);
     if (!opened.ok()) return opened.status();
     kv = std::move(*opened);
   }
   if (workload == "recovery") {
     // Close cleanly, then time a reopen (recovery replays whatever the engine must).
-    absl::Status s = kv->Close();
+    absl::Status s = c.checkpoint_before_reopen ? kv->Checkpoint() : absl::OkStatus();
+    if (s.ok()) s = kv->Close();
     if (!s.ok()) return s;
     kv.reset();
     const auto t0 = Clock::now();
-    auto again = OpenStore(store, dir);
+    auto again = OpenStore(store, dir, c.store);
     if (!again.ok()) return again.status();
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.ops = 1;

@@ -46,6 +46,8 @@ struct WorkloadConfig {
   int threads = 1;
   uint64_t num_keys = 1000000;  // read workloads: keys loaded before reading
   int read_percent = 50;        // mixed: share of gets (the rest are sync puts)
+  StoreOptions store;           // passed to every OpenStore
+  bool checkpoint_before_reopen = false;  // recovery: checkpoint, so the reopen replays nothing
   // kDefault: fill workloads run `ops` puts per thread, the others run for `seconds`.
   // kCount / kTime: every workload is bound by `ops` per thread / by `seconds`.
   enum class Bound { kDefault, kCount, kTime } bound = Bound::kDefault;

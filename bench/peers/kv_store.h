@@ -30,6 +30,11 @@ class KvStore {
   virtual absl::StatusOr<std::string> Statistics() {
     return absl::UnimplementedError(name() + " has no statistics the benchmarks read");
   }
+  // Merges everything logged into the store's main structure, so a reopen has nothing to
+  // replay (ringkv: DB::Checkpoint); Unimplemented where the benchmarks do not ask for it.
+  virtual absl::Status Checkpoint() {
+    return absl::UnimplementedError(name() + " has no checkpoint the benchmarks use");
+  }
 };
 
 struct PeerInfo {
@@ -39,8 +44,14 @@ struct PeerInfo {
 
 // Every engine the build knows, ringkv first.
 std::vector<PeerInfo> KnownStores();
+// Settings a run may change from each store's defaults.
+struct StoreOptions {
+  uint64_t ringkv_memtable_bytes = 0;  // 0: ringkv's default (e.g. to keep 1 GiB of WAL unmerged)
+};
+
 // Opens (creating) store `name` in directory `dir` (which must not exist yet or be its own).
-absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& name, const std::string& dir);
+absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& name, const std::string& dir,
+                                                   const StoreOptions& options = {});
 
 }  // namespace ringkv::bench
 

@@ -26,7 +26,8 @@
 
 namespace ringkv::bench {
 
-absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir);
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir,
+                                                    const StoreOptions& options);
 
 namespace {
 
@@ -326,8 +327,9 @@ std::vector<PeerInfo> KnownStores() {
   };
 }
 
-absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& name, const std::string& dir) {
-  if (name == "ringkv") return OpenRingkv(dir);
+absl::StatusOr<std::unique_ptr<KvStore>> OpenStore(const std::string& name, const std::string& dir,
+                                                   const StoreOptions& options) {
+  if (name == "ringkv") return OpenRingkv(dir, options);
 #ifdef RINGKV_HAVE_ROCKSDB
   if (name == "rocksdb") return RocksStore::Open(dir);
 #endif

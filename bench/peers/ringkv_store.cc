@@ -22,6 +22,7 @@ class RingkvStore final : public KvStore {
     return got;
   }
   absl::Status Close() override { return db_->Close(); }
+  absl::Status Checkpoint() override { return db_->Checkpoint(); }
   absl::StatusOr<std::string> Statistics() override { return db_->GetProperty("ringkv.stats"); }
   DB* db() { return db_.get(); }
 
@@ -29,8 +30,13 @@ class RingkvStore final : public KvStore {
   std::unique_ptr<DB> db_;
 };
 
-absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir) {
-  auto db = DB::Open(Options(), dir);
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir,
+                                                    const StoreOptions& store_options) {
+  Options options;
+  if (store_options.ringkv_memtable_bytes > 0) {
+    options.memtable_bytes = store_options.ringkv_memtable_bytes;
+  }
+  auto db = DB::Open(options, dir);
   if (!db.ok()) return db.status();
   return std::unique_ptr<KvStore>(new RingkvStore(std::move(*db)));
 }
