@@ -136,7 +136,9 @@ uint64_t Fingerprint(size_t hash) { return (static_cast<uint64_t>(hash) >> kPoin
 
 // Two bits of one 64-bit word per key: one cache line per lookup. Bits of the hash the index
 // does not use for its slot or fingerprint.
-uint64_t MemTable::FilterBits(size_t hash) { return (1ull << ((hash >> 32) & 63)) | (1ull << ((hash >> 38) & 63)); }
+uint64_t MemTable::FilterBits(size_t hash) {
+  return (1ull << ((hash >> 32) & 63)) | (1ull << ((hash >> 38) & 63));
+}
 
 size_t MemTable::FilterWord(size_t hash) const { return (hash >> 16) & (filter_words_ - 1); }
 
@@ -149,7 +151,8 @@ bool MemTable::FilterMayContain(size_t hash) const {
 void MemTable::FilterAdd(size_t hash) {
   // Relaxed: the DB publishes the entry's sequence (release) after Add, and a reader reads the
   // sequence (acquire) before it looks.
-  std::atomic_ref<uint64_t>(filter_[FilterWord(hash)]).fetch_or(FilterBits(hash), std::memory_order_relaxed);
+  std::atomic_ref<uint64_t>(filter_[FilterWord(hash)])
+      .fetch_or(FilterBits(hash), std::memory_order_relaxed);
 }
 
 const char* MemTable::IndexFind(std::string_view key, size_t hash) const {

@@ -103,8 +103,8 @@ class Wal {
   // A thread blocked in WaitDurable; lives on its stack, queued in waiters_ until woken.
   // A semaphore, not absl::Notification: that one's Notify and Wait go through a Mutex and
   // its condition machinery, and with 64 writers on 2 cores the wake-ups were the limit
-  // (measured, wal_bench: 165,000 records/s with Notification, 240,000-277,000 with this;
-  // docs/performance.md).
+  // (measured, wal_bench: 162,000-182,000 records/s with Notification, 241,000-277,000
+  // with this; docs/performance.md).
   struct SyncWaiter {
     uint64_t end = 0;
     absl::Status result;
