@@ -221,7 +221,7 @@ absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
   bool self_in_callback = false;  // ... woken by a group's durability callback, not WaitDurable
   for (;;) {
     uint64_t sync_end = 0;
-    ApplyGroup(group, &sync_end);
+    const bool applied = ApplyGroup(group, &sync_end).ok();
     Group waiting;
     for (QueuedWrite* w : group) {
       if (w == self) {
@@ -237,7 +237,9 @@ absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
       absl::MutexLock lock(&queue_mu_);
       if (queue_.empty()) {
         leading_ = false;
-      } else if (!self_waits || parts_.log->durable_lsn() >= self->range.end) {
+      } else if (!self_waits || !applied || parts_.log->durable_lsn() >= self->range.end) {
+        // Its own write is settled, or the DB failed (its write will then never be durable:
+        // leading on would serve failing writers for as long as they come).
         queue_.front()->lead = true;
         queue_.front()->wake.release();
       } else {
@@ -286,7 +288,7 @@ void DBImpl::TakeGroupLocked(Group* group) {
   }
 }
 
-void DBImpl::ApplyGroup(const Group& group, uint64_t* sync_end) {
+absl::Status DBImpl::ApplyGroup(const Group& group, uint64_t* sync_end) {
   absl::MutexLock lock(&write_mu_);
   std::shared_ptr<MemTable> mem;
   absl::Status room = MakeRoomForWrite(false, &mem);
@@ -304,6 +306,7 @@ void DBImpl::ApplyGroup(const Group& group, uint64_t* sync_end) {
     w->range = *range;
     if (w->sync) *sync_end = std::max(*sync_end, range->end);
   }
+  return room;
 }
 
 void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,

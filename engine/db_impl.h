@@ -90,8 +90,8 @@ class DBImpl final : public DB {
   // Moves writes from the queue's front into `group`, within the group's size bounds.
   void TakeGroupLocked(Group* group) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   // Appends each write of `group` to the log and the memtable, setting its range or status;
-  // `sync_end` becomes at least the end of every sync write applied.
-  void ApplyGroup(const Group& group, uint64_t* sync_end);
+  // `sync_end` becomes at least the end of every sync write applied. Not OK if any failed.
+  absl::Status ApplyGroup(const Group& group, uint64_t* sync_end);
   // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
   // and rotates a full memtable (any non-empty one if `force`); `mem` (optional) receives the
   // memtable writes now go to.

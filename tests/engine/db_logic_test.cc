@@ -261,6 +261,57 @@ TEST_F(DbLogicTest, SyncWritesReturnOnlyOnceTheLogIsDurable) {
   }
 }
 
+// Sync writes among non-sync writers that keep coming: none returns while the log holds its
+// durability, and when the log fails every one gets the error back — whether it waited as a
+// follower or was leading the others (a leader must stop leading once the DB failed, or it
+// could serve failing writers for as long as they come). Which writer leads is up to timing,
+// so several sync writers and several rounds.
+TEST_F(DbLogicTest, SyncWritersReturnWhenTheLogFailsWhileOthersKeepWriting) {
+  constexpr int kRounds = 20;
+  constexpr int kHammers = 4;
+  constexpr int kSyncWriters = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    db_.reset();
+    log_state_ = std::make_shared<testing::MemLogState>();
+    tree_state_ = std::make_shared<testing::MemTreeState>();
+    Reopen(64 << 20);
+    log_state_->hold_durability = true;  // sync writes stay pending until the failure
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> hammers;
+    for (int t = 0; t < kHammers; ++t) {
+      hammers.emplace_back([&, t] {
+        WriteOptions no_sync;
+        no_sync.sync = false;
+        for (int i = 0; !stop.load(); ++i) {
+          db_->Put(no_sync, absl::StrCat("h", t, "-", i), "v").IgnoreError();
+        }
+      });
+    }
+    std::atomic<int> returned{0};
+    std::vector<std::thread> sync_writers;
+    for (int t = 0; t < kSyncWriters; ++t) {
+      sync_writers.emplace_back([&, t] {
+        EXPECT_FALSE(db_->Put({}, absl::StrCat("sync", t), "v").ok());
+        returned.fetch_add(1);
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the lead passes around
+    EXPECT_EQ(returned.load(), 0) << "a sync write returned before it was durable";
+    log_state_->Fail(absl::DataLossError("injected: log write failed"));
+    // Generous: this waits for the writers to come back, not for a speed.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (returned.load() < kSyncWriters && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    const int came_back = returned.load();
+    stop = true;
+    for (auto& h : hammers) h.join();
+    for (auto& w : sync_writers) w.join();
+    ASSERT_EQ(came_back, kSyncWriters) << "round " << round
+                                       << ": a sync writer kept leading after the log failed";
+  }
+}
+
 TEST_F(DbLogicTest, AsyncWriteAndGetComplete) {
   Reopen();
   absl::Notification wrote;

@@ -30,6 +30,7 @@ struct MemLogState {
   bool hold_durability = false;
   uint64_t durable_lsn = 0;
   std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> held;
+  absl::Status failed;  // once set, appends and waits fail with it (a failed log write)
 
   // Everything appended so far becomes durable; waiting writers are woken.
   void MakeDurable() {
@@ -41,6 +42,17 @@ struct MemLogState {
     }
     for (auto& [end, done] : run) done(absl::OkStatus());
   }
+
+  // The log fails: every waiter and every later append gets `cause`.
+  void Fail(absl::Status cause) {
+    std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> run;
+    {
+      absl::MutexLock lock(&mu);
+      failed = cause;
+      run.swap(held);
+    }
+    for (auto& [end, done] : run) done(cause);
+  }
 };
 
 class MemLog : public Log {
@@ -48,6 +60,7 @@ class MemLog : public Log {
   explicit MemLog(std::shared_ptr<MemLogState> state) : state_(std::move(state)) {}
   absl::StatusOr<Range> Append(std::string_view record) override {
     absl::MutexLock lock(&state_->mu);
+    if (!state_->failed.ok()) return state_->failed;
     Range r{state_->next_lsn, state_->next_lsn + record.size() + 8};
     state_->records.emplace_back(r.start, std::string(record));
     state_->next_lsn = r.end;
@@ -60,20 +73,23 @@ class MemLog : public Log {
     absl::MutexLock lock(&state_->mu);
     state_->mu.Await(absl::Condition(
         +[](std::pair<MemLogState*, uint64_t>* w) {
-          return !w->first->hold_durability || w->first->durable_lsn >= w->second;
+          return !w->first->hold_durability || w->first->durable_lsn >= w->second ||
+                 !w->first->failed.ok();
         },
         &wait));
-    return absl::OkStatus();
+    return state_->failed;
   }
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) override {
+    absl::Status now;
     {
       absl::MutexLock lock(&state_->mu);
-      if (state_->hold_durability && state_->durable_lsn < end) {
+      if (state_->failed.ok() && state_->hold_durability && state_->durable_lsn < end) {
         state_->held.emplace_back(end, std::move(done));
         return;
       }
+      now = state_->failed;
     }
-    done(absl::OkStatus());
+    done(now);
   }
   absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t next_lsn() const override {
