@@ -62,12 +62,14 @@ absl::Status DBImpl::Recover() {
   version->tree = parts_.tree->Current();
   const uint64_t from = version->tree->checkpoint_lsn();
   uint64_t last_seq = 0;
-  MemTable* mem = version->mem.get();
+  // Everything replayed goes into one fresh memtable, no reader sees it yet: built in one
+  // sorted pass, not searched into entry by entry.
+  MemTable::BulkLoad load(version->mem.get());
   absl::Status s = parts_.log->Replay(from, [&](uint64_t lsn, std::string_view record) {
     WriteBatch batch = WriteBatch::FromRep(std::string(record));
     uint64_t seq = FirstSequence(lsn);
     absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
-      mem->Add(seq++, type, k, v);
+      load.Add(seq++, type, k, v);
     });
     if (!it.ok()) {
       return absl::DataLossError(absl::StrCat("log record at LSN ", lsn, " in ", path_,
@@ -78,6 +80,7 @@ absl::Status DBImpl::Recover() {
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
+  load.Finish();
   last_sequence_.store(last_seq);
   absl::MutexLock lock(&mu_);
   SetCurrent(std::move(version));

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/arena.h"
 #include "engine/write_batch.h"
@@ -24,6 +25,8 @@
 namespace ringkv {
 
 class MemTable {
+  struct Node;
+
  public:
   // `budget_bytes`: the size at which the DB turns this memtable immutable; it sizes the index.
   explicit MemTable(size_t budget_bytes = 4u << 20);
@@ -33,6 +36,26 @@ class MemTable {
 
   // Caller serializes Add calls; `seq` is unique (the LSN of the batch plus the entry's index).
   void Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value);
+
+  // Fills an empty memtable that no reader sees yet (recovery) from many entries at once:
+  // staged unlinked, then sorted and linked level by level in one pass, where Add searches the
+  // skiplist for each entry (~3 us per entry once it holds millions, a cache miss per level).
+  // The memtable is as if every entry had been Added once Finish returns.
+  class BulkLoad {
+   public:
+    explicit BulkLoad(MemTable* table);
+    void Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value);
+    void Finish();
+
+   private:
+    struct Staged {
+      uint64_t k0, k1;  // the key's first 16 bytes, big-endian, zero-padded
+      Node* node;
+      int height;
+    };
+    MemTable* table_;
+    std::vector<Staged> staged_;
+  };
 
   enum class Lookup { kAbsent, kFound, kDeleted };
   // The newest version of `key` with sequence <= `snapshot_seq`.
@@ -67,11 +90,13 @@ class MemTable {
   };
 
  private:
-  struct Node;
   static constexpr int kMaxHeight = 20;
 
   // A node with room for `entry_bytes` of encoded entry behind it, links null.
   Node* NewNode(int height, size_t entry_bytes);
+  // A node holding the encoded entry, not yet linked.
+  Node* MakeNode(uint64_t seq, EntryType type, std::string_view key, std::string_view value,
+                 int height);
   int RandomHeight();
   // First node >= target (internal order); fills prev[] when non-null.
   Node* FindGreaterOrEqual(std::string_view key, uint64_t seq, Node** prev) const;
