@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 
@@ -336,7 +337,11 @@ std::pair<uint64_t, uint64_t> KeyHead(std::string_view key) {
   uint64_t a, b;
   std::memcpy(&a, bytes, 8);
   std::memcpy(&b, bytes + 8, 8);
-  return {__builtin_bswap64(a), __builtin_bswap64(b)};
+  if constexpr (std::endian::native == std::endian::little) {
+    a = __builtin_bswap64(a);
+    b = __builtin_bswap64(b);
+  }
+  return {a, b};
 }
 
 }  // namespace
