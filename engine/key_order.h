@@ -12,22 +12,22 @@
 
 namespace ringkv {
 
+// Eight bytes as a big-endian number: numeric order is then byte order.
+inline uint64_t LoadBigEndian64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+
 // <0, 0 or >0 as `a` orders before, with or after `b`.
 inline int CompareKeys(std::string_view a, std::string_view b) {
   const size_t n = std::min(a.size(), b.size());
   size_t i = 0;
-  // Eight bytes at a time, read as big-endian numbers so that numeric order is byte order.
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y ? -1 : 1;
-    }
+  for (; i + 8 <= n; i += 8) {  // eight bytes at a time
+    const uint64_t x = LoadBigEndian64(a.data() + i);
+    const uint64_t y = LoadBigEndian64(b.data() + i);
+    if (x != y) return x < y ? -1 : 1;
   }
   for (; i < n; ++i) {
     const auto x = static_cast<unsigned char>(a[i]);

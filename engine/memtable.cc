@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <new>
 
@@ -334,14 +333,7 @@ namespace {
 std::pair<uint64_t, uint64_t> KeyHead(std::string_view key) {
   char bytes[16] = {};
   std::memcpy(bytes, key.data(), std::min<size_t>(key.size(), 16));
-  uint64_t a, b;
-  std::memcpy(&a, bytes, 8);
-  std::memcpy(&b, bytes + 8, 8);
-  if constexpr (std::endian::native == std::endian::little) {
-    a = __builtin_bswap64(a);
-    b = __builtin_bswap64(b);
-  }
-  return {a, b};
+  return {LoadBigEndian64(bytes), LoadBigEndian64(bytes + 8)};
 }
 
 }  // namespace

@@ -110,8 +110,7 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     absl::MutexLock lock(&mu_);
     buf_lsn_ = base;
     next_lsn_ = next;
-    durable_lsn_ = next;
-    durable_lsn_published_.store(next, std::memory_order_release);
+    durable_lsn_.store(next, std::memory_order_release);
     submitted_lsn_ = next;
     write_from_ = base;
     wanted_lsn_ = next;
@@ -325,7 +324,7 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
   }
   const uint64_t start = write_from_;
   // Everything in flight stays within the tear window the reader allows for.
-  const uint64_t end = std::min(next_lsn_, FloorBlock(durable_lsn_) + kMaxWriteBytes);
+  const uint64_t end = std::min(next_lsn_, FloorBlock(durable_lsn_.load(std::memory_order_relaxed)) + kMaxWriteBytes);
   // (After a skip, start is past submitted_lsn_: the zeros between need no write.)
   if (end <= std::max(submitted_lsn_, start)) return std::optional<PreparedWrite>();
   RINGKV_DCHECK(start % kBlock == 0);
@@ -374,14 +373,14 @@ void Wal::ProgressLocked(Wakeups* out) {
     if (w.ok()) out->write = std::move(*w);  // else failed_ holds the cause
   }
   out->status = failed_;
-  while (!waiters_.empty() && (!failed_.ok() || waiters_.front()->end <= durable_lsn_)) {
+  while (!waiters_.empty() && (!failed_.ok() || waiters_.front()->end <= durable_lsn_.load(std::memory_order_relaxed))) {
     std::pop_heap(waiters_.begin(), waiters_.end(), EndsLater<SyncWaiter>);
     waiters_.back()->result = failed_;
     out->waiters.push_back(waiters_.back());
     waiters_.pop_back();
   }
   for (auto it = async_waiters_.begin(); it != async_waiters_.end();) {
-    if (!failed_.ok() || it->first <= durable_lsn_) {
+    if (!failed_.ok() || it->first <= durable_lsn_.load(std::memory_order_relaxed)) {
       out->callbacks.push_back(std::move(it->second));
       it = async_waiters_.erase(it);
     } else {
@@ -420,8 +419,9 @@ void Wal::OnWriteDone(uint64_t seq, const io::Completion& c) {
     // Durability is a prefix: a write that lands early waits for the ones before it.
     while (!inflight_.empty() && inflight_.front().done) {
       if (failed_.ok()) {
-        durable_lsn_ = std::max(durable_lsn_, inflight_.front().end);
-        durable_lsn_published_.store(durable_lsn_, std::memory_order_release);
+        durable_lsn_.store(
+            std::max(durable_lsn_.load(std::memory_order_relaxed), inflight_.front().end),
+            std::memory_order_release);
       }
       inflight_.pop_front();
       ++first_inflight_seq_;
@@ -435,7 +435,7 @@ void Wal::OnWriteDone(uint64_t seq, const io::Completion& c) {
 std::optional<absl::Status> Wal::LeadOrEnqueueLocked(uint64_t end, SyncWaiter* waiter) {
   for (;;) {
     if (!failed_.ok()) return failed_;
-    if (durable_lsn_ >= end) return absl::OkStatus();
+    if (durable_lsn_.load(std::memory_order_relaxed) >= end) return absl::OkStatus();
     wanted_lsn_ = std::max(wanted_lsn_, end);
     if (submitted_lsn_ >= end) break;
     absl::StatusOr<std::optional<PreparedWrite>> w = PrepareWriteLocked();
@@ -518,7 +518,7 @@ absl::Status Wal::DropBelow(uint64_t lsn) {
   {
     absl::MutexLock lock(&mu_);
     // A segment still holding records that are not durable is never retired.
-    current = std::min(next_lsn_, durable_lsn_) / data_bytes_;
+    current = std::min(next_lsn_, durable_lsn_.load(std::memory_order_relaxed)) / data_bytes_;
   }
   for (uint64_t n : present) {
     if ((n + 1) * data_bytes_ > lsn || n >= current) break;
@@ -543,7 +543,7 @@ uint64_t Wal::next_lsn() const {
   return next_lsn_;
 }
 
-uint64_t Wal::durable_lsn() const { return durable_lsn_published_.load(std::memory_order_acquire); }
+uint64_t Wal::durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
 
 WalStats Wal::stats() const {
   absl::MutexLock lock(&mu_);

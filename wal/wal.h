@@ -164,8 +164,8 @@ class Wal {
   io::IoBuffer buf_;                                // the log buffer
   uint64_t buf_lsn_ ABSL_GUARDED_BY(mu_) = 0;       // LSN of buf_.data[0] (block aligned)
   uint64_t next_lsn_ ABSL_GUARDED_BY(mu_) = 0;      // where the next fragment goes
-  uint64_t durable_lsn_ ABSL_GUARDED_BY(mu_) = 0;   // every byte below is durable
-  std::atomic<uint64_t> durable_lsn_published_{0};  // the same, read without mu_
+  // Every byte below is durable. Written under mu_; atomic so durable_lsn() reads it without.
+  std::atomic<uint64_t> durable_lsn_{0};
   uint64_t submitted_lsn_ ABSL_GUARDED_BY(mu_) = 0; // end of the last write submitted
   // Where the next write starts (block aligned): the block holding submitted_lsn_ (rewritten
   // once no write owns it), or the block after it once a skip fragment left it behind.
