@@ -51,6 +51,8 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
   std::unique_ptr<DBImpl> db(new DBImpl(options, std::move(path), std::move(parts)));
   absl::Status s = db->Recover();
   if (!s.ok()) return s;
+  // Writers woken by the log find their entries visible: the waking thread inserted them.
+  db->parts_.log->SetWakeHook([p = db.get()] { p->InsertPending(); });
   db->checkpoint_thread_ = std::thread([p = db.get()] { p->CheckpointLoop(); });
   db->worker_ = std::thread([p = db.get()] { p->WorkerLoop(); });
   return std::unique_ptr<DB>(std::move(db));
@@ -167,24 +169,51 @@ absl::Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 absl::StatusOr<Log::Range> DBImpl::Apply(const WriteBatch& batch) {
   absl::Status s = batch.Validate();
   if (!s.ok()) return s;
-  absl::MutexLock lock(&write_mu_);
-  std::shared_ptr<MemTable> mem;
-  s = MakeRoomForWrite(false, &mem);
-  if (!s.ok()) return s;
-  return ApplyLocked(batch, *mem);
+  uint64_t last_seq = 0;
+  absl::StatusOr<Log::Range> range;
+  {
+    absl::MutexLock lock(&write_mu_);
+    s = MakeRoomForWrite(false);
+    if (!s.ok()) return s;
+    range = AppendLocked(batch, &last_seq);
+  }
+  MakeVisible(last_seq);  // the caller's batch is not kept
+  return range;
 }
 
-absl::StatusOr<Log::Range> DBImpl::ApplyLocked(const WriteBatch& batch, MemTable& mem) {
+absl::StatusOr<Log::Range> DBImpl::AppendLocked(const WriteBatch& batch, uint64_t* last_seq) {
   absl::StatusOr<Log::Range> range = parts_.log->Append(batch.rep());
   if (!range.ok()) return Fail(range.status());
   uint64_t seq = FirstSequence(range->start);
+  absl::MutexLock lock(&pending_mu_);
   absl::Status it = batch.Iterate([&](EntryType type, std::string_view k, std::string_view v) {
-    mem.Add(seq++, type, k, v);
+    pending_.push_back(MemTable::NewEntry{seq++, type, k, v});
   });
   RINGKV_CHECK(it.ok());  // validated before it was queued
-  // Readers see the batch whole: the sequence moves past all its entries at once.
-  last_sequence_.store(seq - 1, std::memory_order_release);
+  *last_seq = seq - 1;
   return range;
+}
+
+void DBImpl::InsertPending() {
+  // insert_mu_ is held from taking the entries until they are in: entries go in in log order,
+  // and whoever gets insert_mu_ finds everything appended before it in or in its hands.
+  absl::MutexLock insert(&insert_mu_);
+  std::shared_ptr<MemTable> mem;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    if (pending_.empty()) return;
+    inserting_.swap(pending_);
+    mem = pending_mem_;
+  }
+  mem->AddMany(inserting_);
+  // Readers see the batches whole: the sequence moves past all their entries at once.
+  last_sequence_.store(inserting_.back().seq, std::memory_order_release);
+  inserting_.clear();
+}
+
+void DBImpl::MakeVisible(uint64_t last_seq) {
+  if (last_seq == 0 || last_sequence_.load(std::memory_order_acquire) >= last_seq) return;
+  InsertPending();
 }
 
 absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch) {
@@ -202,10 +231,16 @@ absl::Status DBImpl::Write(const WriteOptions& options, const WriteBatch& batch)
     // An uncontended writer leads a group of its own without passing through the queue.
     if (!fresh_leader) queue_.push_back(&self);
   }
-  if (fresh_leader) return LeadWrites(&self, /*queued=*/false);
-  self.wake.acquire();
-  if (self.lead) return LeadWrites(&self, /*queued=*/true);
-  return self.status;  // a leader finished it
+  if (fresh_leader) {
+    s = LeadWrites(&self, /*queued=*/false);
+  } else {
+    self.wake.Wait();
+    // Unless it now leads, a leader finished it.
+    s = self.lead ? LeadWrites(&self, /*queued=*/true) : self.status;
+  }
+  // Whatever the outcome, `batch` is the caller's again once this returns.
+  MakeVisible(self.last_seq);
+  return s;
 }
 
 absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
@@ -232,7 +267,7 @@ absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
       } else if (w->sync && w->status.ok()) {
         waiting.push_back(w);
       } else {
-        w->wake.release();  // done (it returns at once: its entry is not touched again)
+        w->wake.Post();  // done (it returns at once: its entry is not touched again)
       }
     }
     group.clear();
@@ -244,7 +279,7 @@ absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
         // Its own write is settled, or the DB failed (its write will then never be durable:
         // leading on would serve failing writers for as long as they come).
         queue_.front()->lead = true;
-        queue_.front()->wake.release();
+        queue_.front()->wake.Post();
       } else {
         TakeGroupLocked(&group);
       }
@@ -261,14 +296,14 @@ absl::Status DBImpl::LeadWrites(QueuedWrite* self, bool queued) {
         if (!s.ok()) s = Fail(s);
         for (QueuedWrite* w : waiting) {
           w->status = s;
-          w->wake.release();
+          w->wake.Post();
         }
       });
     }
     if (group.empty()) break;
   }
   if (self_in_callback) {
-    self->wake.acquire();
+    self->wake.Wait();
   } else if (self_waits) {
     // Reaps the write itself when it is the only one: a lone writer pays no thread hand-off.
     absl::Status durable = parts_.log->WaitDurable(self->range.end);
@@ -293,14 +328,13 @@ void DBImpl::TakeGroupLocked(Group* group) {
 
 absl::Status DBImpl::ApplyGroup(const Group& group, uint64_t* sync_end) {
   absl::MutexLock lock(&write_mu_);
-  std::shared_ptr<MemTable> mem;
-  absl::Status room = MakeRoomForWrite(false, &mem);
+  absl::Status room = MakeRoomForWrite(false);
   for (QueuedWrite* w : group) {
     if (!room.ok()) {
       w->status = room;
       continue;
     }
-    absl::StatusOr<Log::Range> range = ApplyLocked(*w->batch, *mem);
+    absl::StatusOr<Log::Range> range = AppendLocked(*w->batch, &w->last_seq);
     if (!range.ok()) {
       room = range.status();  // the log failed: the rest of the group fails with it
       w->status = room;
@@ -325,16 +359,20 @@ void DBImpl::WriteAsync(const WriteOptions& options, WriteBatch batch,
   });
 }
 
-absl::Status DBImpl::MakeRoomForWrite(bool force, std::shared_ptr<MemTable>* mem) {
+absl::Status DBImpl::MakeRoomForWrite(bool force) {
   absl::MutexLock lock(&mu_);
   for (;;) {
     if (!failed_.ok()) return failed_;
     if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
     const bool full = current_->mem->ApproximateBytes() >= options_.memtable_bytes;
+    // A memtable that rotates (or that a checkpoint takes) takes every write appended for it.
+    // Until then, pending_ (a few writes per writer thread) is not counted against the budget.
+    if (full || force) InsertPending();
     const bool room = force ? current_->mem->entries() == 0 : !full;
     if (room || current_->imm == nullptr) {
       if (!room) Rotate();
-      if (mem != nullptr) *mem = current_->mem;
+      absl::MutexLock lock(&pending_mu_);
+      pending_mem_ = current_->mem;
       return absl::OkStatus();
     }
     // The previous checkpoint is still running: writers wait (back-pressure, bounded memory).

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "engine/key_order.h"
 #include "uring/coding.h"
@@ -66,6 +67,13 @@ struct MemTable::Node {
   std::string_view Key() const { return std::string_view(entry() + key_offset, key_len); }
   uint64_t Seq() const { return tag >> 8; }
 };
+
+void MemTable::PrefetchNode(const Node* n, int level) {
+  const char* p = reinterpret_cast<const char*>(n);
+  __builtin_prefetch(p);                       // the link at level 0, tag, lengths
+  __builtin_prefetch(p + sizeof(Node) + 16);   // the key, behind the node: 16 bytes on
+  if (level > 0) __builtin_prefetch(p - sizeof(Node*) * level);  // the tower, below it
+}
 
 namespace {
 
@@ -309,9 +317,15 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
   // Sequences are unique, so the same (key, seq) is never inserted twice.
   RINGKV_DCHECK(x == nullptr || x->Get().tag >> 8 != seq || x->Get().key != key);
   (void)x;
-  const int max_height = max_height_.load(std::memory_order_relaxed);
-  if (height > max_height) {
-    for (int i = max_height; i < height; ++i) prev[i] = head_;
+  for (int i = max_height_.load(std::memory_order_relaxed); i < height; ++i) prev[i] = head_;
+  Link(n, height, prev);
+  FilterAdd(hash);
+  IndexInsert(n->entry(), hash);
+  entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void MemTable::Link(Node* n, int height, Node* const* prev) {
+  if (height > max_height_.load(std::memory_order_relaxed)) {
     // Readers that see the new height before the node find head_->next == nullptr there and
     // drop a level: harmless.
     max_height_.store(height, std::memory_order_relaxed);
@@ -321,9 +335,96 @@ void MemTable::Add(uint64_t seq, EntryType type, std::string_view key, std::stri
     n->InitNext(i, prev[i]->Next(i));
     prev[i]->SetNext(i, n);
   }
-  FilterAdd(hash);
-  IndexInsert(n->entry(), hash);
-  entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void MemTable::FindPredecessors(Node* const* targets, int count,
+                                Node* (*prev)[kMaxHeight]) const {
+  RINGKV_DCHECK(count <= kSearchLanes);
+  struct Lane {
+    Node* x;
+    Node* next;
+    int level;  // -1 once done
+  };
+  Lane lanes[kSearchLanes];
+  const int top = max_height_.load(std::memory_order_relaxed) - 1;
+  for (int i = 0; i < count; ++i) {
+    for (int l = top + 1; l < kMaxHeight; ++l) prev[i][l] = head_;
+    lanes[i] = Lane{head_, head_->Next(top), top};
+  }
+  // One step of every search per round: the line a step reads was asked for a round earlier.
+  for (int active = count; active > 0;) {
+    for (int i = 0; i < count; ++i) {
+      Lane& lane = lanes[i];
+      if (lane.level < 0) continue;
+      const Node* t = targets[i];
+      if (lane.next != nullptr && Compare(lane.next->Key(), lane.next->Seq(), t->Key(), t->Seq()) < 0) {
+        lane.x = lane.next;
+      } else {
+        prev[i][lane.level] = lane.x;
+        if (lane.level == 0) {
+          lane.level = -1;
+          --active;
+          continue;
+        }
+        --lane.level;
+      }
+      lane.next = lane.x->Next(lane.level);
+      if (lane.next != nullptr) PrefetchNode(lane.next, lane.level);
+    }
+  }
+}
+
+void MemTable::AddMany(std::span<const NewEntry> entries) {
+  if (entries.size() <= 1) {
+    for (const NewEntry& e : entries) Add(e.seq, e.type, e.key, e.value);
+    return;
+  }
+  struct Staged {
+    Node* node;
+    int height;
+    size_t hash;
+  };
+  absl::InlinedVector<Staged, 32> staged;  // no allocation for a typical group
+  staged.reserve(entries.size());
+  for (const NewEntry& e : entries) {
+    const size_t hash = HashKey(e.key);
+    __builtin_prefetch(&index_[hash & (index_slots_ - 1)], 1);
+    const int height = RandomHeight();
+    staged.push_back(Staged{MakeNode(e.seq, e.type, e.key, e.value, height), height, hash});
+  }
+  // In order, each node's predecessors are found among the table's nodes and the group's
+  // earlier ones (below) without searching again.
+  std::sort(staged.begin(), staged.end(), [](const Staged& a, const Staged& b) {
+    return Compare(a.node->Key(), a.node->Seq(), b.node->Key(), b.node->Seq()) < 0;
+  });
+  Node* targets[kSearchLanes];
+  Node* prev[kSearchLanes][kMaxHeight];
+  for (size_t begin = 0; begin < staged.size(); begin += kSearchLanes) {
+    const int count = static_cast<int>(std::min<size_t>(kSearchLanes, staged.size() - begin));
+    for (int i = 0; i < count; ++i) targets[i] = staged[begin + i].node;
+    // The searches see the table as it was before this chunk's nodes went in. At level l, a
+    // node of the chunk linked before goes between the table's nodes p and p->next where p
+    // is its predecessor; a later (greater) node whose search also found p belongs after it,
+    // and one whose search found another p' does not care (p' is past the earlier node).
+    FindPredecessors(targets, count, prev);
+    Node* linked[kMaxHeight] = {};        // the chunk's last node linked at each level
+    Node* linked_after[kMaxHeight] = {};  // ... and the table node its search found there
+    for (int i = 0; i < count; ++i) {
+      const int height = staged[begin + i].height;
+      Node* at[kMaxHeight];
+      for (int l = 0; l < height; ++l) {
+        at[l] = linked[l] != nullptr && linked_after[l] == prev[i][l] ? linked[l] : prev[i][l];
+        linked[l] = targets[i];
+        linked_after[l] = prev[i][l];
+      }
+      Link(targets[i], height, at);
+    }
+  }
+  for (const Staged& s : staged) {
+    FilterAdd(s.hash);
+    IndexInsert(s.node->entry(), s.hash);
+  }
+  entries_.fetch_add(staged.size(), std::memory_order_relaxed);
 }
 
 namespace {

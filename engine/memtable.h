@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,18 @@ class MemTable {
 
   // Caller serializes Add calls; `seq` is unique (the LSN of the batch plus the entry's index).
   void Add(uint64_t seq, EntryType type, std::string_view key, std::string_view value);
+
+  struct NewEntry {
+    uint64_t seq;
+    EntryType type;
+    std::string_view key;
+    std::string_view value;
+  };
+  // The same as Add for each entry (serialized the same way), but the skiplist searches of up
+  // to kSearchLanes entries go on side by side, so their cache misses, one per level for each,
+  // overlap instead of queuing one after another: a group commit's entries land in random
+  // places of a table larger than the CPU cache.
+  void AddMany(std::span<const NewEntry> entries);
 
   // Fills an empty memtable that no reader sees yet (recovery) from many entries at once:
   // staged unlinked, then sorted and linked level by level in one pass, where Add searches the
@@ -92,6 +105,8 @@ class MemTable {
 
  private:
   static constexpr int kMaxHeight = 20;
+  // Searches AddMany runs at once: enough to keep the core's outstanding misses busy.
+  static constexpr int kSearchLanes = 16;
 
   // A node with room for `entry_bytes` of encoded entry behind it, links null.
   Node* NewNode(int height, size_t entry_bytes);
@@ -101,6 +116,14 @@ class MemTable {
   int RandomHeight();
   // First node >= target (internal order); fills prev[] when non-null.
   Node* FindGreaterOrEqual(std::string_view key, uint64_t seq, Node** prev) const;
+  // FindGreaterOrEqual's prev[] for each of `count` (<= kSearchLanes) unlinked nodes, the
+  // searches interleaved step by step with the next node of each prefetched.
+  void FindPredecessors(Node* const* targets, int count, Node* (*prev)[kMaxHeight]) const;
+  // Asks for the lines a search step reads at `n`: its key (compared) and its link at `level`
+  // (followed if the search moves there).
+  static void PrefetchNode(const Node* n, int level);
+  // Links unlinked node `n` of `height` after prev[i] at each level i < height.
+  void Link(Node* n, int height, Node* const* prev);
   Node* FindLessThan(const char* entry) const;
   Node* FindLast() const;
   // The encoded entry of the newest version of `key` (any sequence), or null; index on.

@@ -391,7 +391,8 @@ void Wal::ProgressLocked(Wakeups* out) {
 
 void Wal::Deliver(Wakeups& w) {
   if (w.write) SubmitWrite(std::move(*w.write), false);
-  for (SyncWaiter* waiter : w.waiters) waiter->woken.release();
+  if (wake_hook_ && (!w.waiters.empty() || !w.callbacks.empty())) wake_hook_();
+  for (SyncWaiter* waiter : w.waiters) waiter->woken.Post();
   for (auto& fn : w.callbacks) fn(w.status);
 }
 
@@ -469,7 +470,7 @@ absl::Status Wal::WaitDurableLocked(uint64_t end) {
   SyncWaiter waiter;
   if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
   mu_.Unlock();
-  waiter.woken.acquire();
+  waiter.woken.Wait();
   mu_.Lock();
   return waiter.result;
 }
@@ -482,7 +483,7 @@ absl::Status Wal::WaitDurable(uint64_t end) {
     if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
   }
   // The result is final: waiters are woken only when it is.
-  waiter.woken.acquire();
+  waiter.woken.Wait();
   return waiter.result;
 }
 

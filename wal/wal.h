@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <semaphore>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -21,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "uring/io_backend.h"
+#include "uring/thread_wakeup.h"
 #include "wal/log_reader.h"
 #include "wal/segment_files.h"
 #include "wal/wal_format.h"
@@ -77,6 +77,10 @@ class Wal {
   // that is already so, else on an I/O completion thread.
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done);
   absl::Status Flush();
+  // `hook` runs each time waiters (WaitDurable or WaitDurableAsync) are about to be woken, on
+  // the thread that wakes them, before it does: the engine makes the woken writers' records
+  // visible there in one go, instead of each of them on waking. Set before the first Append.
+  void SetWakeHook(absl::AnyInvocable<void()> hook) { wake_hook_ = std::move(hook); }
   // Retires every segment that holds only LSNs below `lsn`.
   absl::Status DropBelow(uint64_t lsn);
 
@@ -101,14 +105,14 @@ class Wal {
     bool done = false;
   };
   // A thread blocked in WaitDurable; lives on its stack, queued in waiters_ until woken.
-  // A semaphore, not absl::Notification: that one's Notify and Wait go through a Mutex and
-  // its condition machinery, and with 64 writers on 2 cores the wake-ups were the limit
-  // (measured, wal_bench: 162,000-182,000 records/s with Notification, 241,000-277,000
-  // with this; docs/performance.md).
+  // A spinning semaphore, not absl::Notification: that one's Notify and Wait go through a
+  // Mutex and its condition machinery, and with 64 writers on 2 cores the wake-ups were the
+  // limit (measured, wal_bench: 162,000-182,000 records/s with Notification, 241,000-277,000
+  // with std::binary_semaphore; docs/performance.md).
   struct SyncWaiter {
     uint64_t end = 0;
     absl::Status result;
-    std::binary_semaphore woken{0};
+    ThreadWakeup woken;
   };
   // Builds the next write from buffered bytes not yet submitted, if one may start now: not
   // over a block an in-flight write still owns, within the tear window and the in-flight limit,
@@ -154,6 +158,7 @@ class Wal {
   const uint64_t data_bytes_;
 
   absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one Append at a time: LSN order
+  absl::AnyInvocable<void()> wake_hook_;  // set before appends start: read without a lock
 
   mutable absl::Mutex mu_;
   absl::CondVar cv_;        // start and close: a segment became ready, the last write landed

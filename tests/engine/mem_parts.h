@@ -31,10 +31,12 @@ struct MemLogState {
   uint64_t durable_lsn = 0;
   std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> held;
   absl::Status failed;  // once set, appends and waits fail with it (a failed log write)
+  absl::AnyInvocable<void()> wake_hook;  // Log::SetWakeHook's
 
   // Everything appended so far becomes durable; waiting writers are woken.
   void MakeDurable() {
     std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> run;
+    if (wake_hook) wake_hook();
     {
       absl::MutexLock lock(&mu);
       durable_lsn = next_lsn;
@@ -58,6 +60,7 @@ struct MemLogState {
 class MemLog : public Log {
  public:
   explicit MemLog(std::shared_ptr<MemLogState> state) : state_(std::move(state)) {}
+  ~MemLog() override { state_->wake_hook = nullptr; }  // the DB that set it is closing
   absl::StatusOr<Range> Append(std::string_view record) override {
     absl::MutexLock lock(&state_->mu);
     if (!state_->failed.ok()) return state_->failed;
@@ -90,6 +93,9 @@ class MemLog : public Log {
       now = state_->failed;
     }
     done(now);
+  }
+  void SetWakeHook(absl::AnyInvocable<void()> hook) override {
+    state_->wake_hook = std::move(hook);
   }
   absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t next_lsn() const override {

@@ -164,6 +164,39 @@ TEST(MemTableTest, MatchesModelUnderRandomOperations) {
   EXPECT_GE(std::string(it.key()), "key1");
 }
 
+// `other` holds exactly what `added` holds (entries 1..last_seq): the same versions in the same
+// order both ways, every version found by a Seek (which descends the upper levels), and the
+// same lookups of `keys` at a few snapshots.
+void ExpectSameTable(const MemTable& added, const MemTable& other, uint64_t last_seq,
+                     const std::vector<std::string>& keys) {
+  EXPECT_EQ(other.entries(), added.entries());
+  MemTable::Iterator a(&added), b(&other), seek(&other);
+  size_t n = 0;
+  for (a.SeekToFirst(), b.SeekToFirst(); a.Valid(); a.Next(), b.Next(), ++n) {
+    ASSERT_TRUE(b.Valid()) << "entry " << n;
+    ASSERT_EQ(a.key(), b.key()) << "entry " << n;
+    ASSERT_EQ(a.seq(), b.seq()) << "entry " << n;
+    ASSERT_EQ(a.type(), b.type()) << "entry " << n;
+    ASSERT_EQ(a.value(), b.value()) << "entry " << n;
+    seek.Seek(a.key(), a.seq());
+    ASSERT_TRUE(seek.Valid()) << "entry " << n;
+    ASSERT_EQ(seek.key(), a.key()) << "entry " << n;
+    ASSERT_EQ(seek.seq(), a.seq()) << "entry " << n;
+  }
+  EXPECT_FALSE(b.Valid());
+  EXPECT_EQ(n, last_seq);
+  for (b.SeekToLast(); b.Valid(); b.Prev()) --n;
+  EXPECT_EQ(n, 0u);
+  for (const std::string& key : keys) {
+    for (uint64_t snap : {uint64_t{1}, last_seq / 2, last_seq}) {
+      std::string va, vb;
+      const MemTable::Lookup ra = added.Get(key, snap, &va);
+      EXPECT_EQ(other.Get(key, snap, &vb), ra) << key << "@" << snap;
+      EXPECT_EQ(vb, va) << key << "@" << snap;
+    }
+  }
+}
+
 // Recovery builds its memtable with BulkLoad: it must end up exactly as if every entry had
 // been Added (order of versions, lookups), and take ordinary Adds afterwards. Keys include
 // ones equal in their first 16 bytes, prefixes of each other, a zero byte and high bytes.
@@ -196,27 +229,40 @@ TEST(MemTableTest, BulkLoadBuildsTheSameTableAsAdd) {
       bulk.Add(s, t, k, v);
     });
   }
-  EXPECT_EQ(bulk.entries(), added.entries());
-  MemTable::Iterator a(&added), b(&bulk);
-  size_t n = 0;
-  for (a.SeekToFirst(), b.SeekToFirst(); a.Valid(); a.Next(), b.Next(), ++n) {
-    ASSERT_TRUE(b.Valid()) << "entry " << n;
-    ASSERT_EQ(a.key(), b.key()) << "entry " << n;
-    ASSERT_EQ(a.seq(), b.seq()) << "entry " << n;
-    ASSERT_EQ(a.type(), b.type()) << "entry " << n;
-    ASSERT_EQ(a.value(), b.value()) << "entry " << n;
-  }
-  EXPECT_FALSE(b.Valid());
-  EXPECT_EQ(n, seq - 1);
-  for (b.SeekToLast(); b.Valid(); b.Prev()) --n;
-  EXPECT_EQ(n, 0u);
-  for (const std::string& key : keys) {
-    for (uint64_t snap : {uint64_t{1}, uint64_t{1500}, seq}) {
-      std::string va, vb;
-      const MemTable::Lookup ra = added.Get(key, snap, &va);
-      EXPECT_EQ(bulk.Get(key, snap, &vb), ra) << key << "@" << snap;
-      EXPECT_EQ(vb, va) << key << "@" << snap;
+  ExpectSameTable(added, bulk, seq - 1, keys);
+}
+
+// A group commit adds its entries with AddMany: the table must be exactly as if each had been
+// Added in turn. Groups of 1 to 40 entries (more than one round of side-by-side searches),
+// keys drawn from a few (so a group holds versions of one key and neighbours that share a
+// predecessor) or from many, into a table that already holds entries or none.
+TEST(MemTableTest, AddManyBuildsTheSameTableAsAdd) {
+  for (const int distinct_keys : {3, 50, 100000}) {
+    SCOPED_TRACE(absl::StrCat(distinct_keys, " distinct keys"));
+    std::mt19937_64 rng(distinct_keys);
+    std::vector<std::string> keys;
+    for (int i = 0; i < std::min(distinct_keys, 200); ++i) keys.push_back(absl::StrCat("key", i));
+    auto key_of = [&](uint64_t r) { return absl::StrCat("key", r % distinct_keys); };
+    MemTable added(8 << 20);
+    MemTable many(8 << 20);
+    uint64_t seq = 1;
+    for (int group = 0; group < 400; ++group) {
+      std::vector<std::string> group_keys, values;
+      std::vector<MemTable::NewEntry> entries;
+      const int size = 1 + static_cast<int>(rng() % 40);
+      for (int i = 0; i < size; ++i) {
+        group_keys.push_back(key_of(rng()));
+        values.push_back(std::to_string(seq + i));
+      }
+      for (int i = 0; i < size; ++i, ++seq) {
+        const EntryType type = rng() % 5 == 0 ? EntryType::kDelete : EntryType::kPut;
+        const std::string_view value = type == EntryType::kPut ? std::string_view(values[i]) : "";
+        added.Add(seq, type, group_keys[i], value);
+        entries.push_back({seq, type, group_keys[i], value});
+      }
+      many.AddMany(entries);
     }
+    ExpectSameTable(added, many, seq - 1, keys);
   }
 }
 
