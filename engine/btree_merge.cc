@@ -28,10 +28,14 @@ struct OutNode {
   bool has_sep = false;
 };
 
-// An entry waiting to be packed into a new leaf.
+// An entry waiting to be packed into a new leaf: its key and its encoding, both in the
+// Merger's pending_bytes_ (one buffer for all, not two strings per entry: a checkpoint packs
+// hundreds of thousands of entries, and their allocations were a third of its CPU time).
 struct Pending {
-  std::string key;
-  std::string encoded;
+  size_t key_offset;
+  size_t key_len;
+  size_t encoded_offset;
+  size_t encoded_len;
 };
 
 // The shortest s with a < s <= b (a < b): b cut just past their common prefix.
@@ -71,7 +75,7 @@ class Merger {
       if (!s.ok()) return s;
       ci = cj;
       // An underfull result is merged with the next leaf rather than left a small page.
-      if (last || pending_bytes_ >= payload_ / 4) {
+      if (last || pending_payload_ >= payload_ / 4) {
         s = FlushPending();
         if (!s.ok()) return s;
       }
@@ -141,31 +145,47 @@ class Merger {
     return absl::OkStatus();
   }
 
-  void AddPending(std::string key, std::string encoded) {
-    pending_bytes_ += encoded.size() + 2;
-    pending_.push_back(Pending{std::move(key), std::move(encoded)});
+  // Queues an entry whose encoding `encode` appends to pending_bytes_.
+  template <typename Encode>
+  void AddPending(std::string_view key, Encode encode) {
+    Pending p;
+    p.key_offset = pending_bytes_.size();
+    p.key_len = key.size();
+    pending_bytes_.append(key);
+    p.encoded_offset = pending_bytes_.size();
+    encode(&pending_bytes_);
+    p.encoded_len = pending_bytes_.size() - p.encoded_offset;
+    pending_payload_ += p.encoded_len + 2;
+    pending_.push_back(p);
+  }
+  std::string_view PendingKey(const Pending& p) const {
+    return std::string_view(pending_bytes_).substr(p.key_offset, p.key_len);
+  }
+  std::string_view PendingEncoded(const Pending& p) const {
+    return std::string_view(pending_bytes_).substr(p.encoded_offset, p.encoded_len);
   }
 
   absl::Status AddPut(const TreeChange& c) {
     uint8_t flags = 0;
-    std::string key_part(c.key);
-    std::string value_part(c.value);
+    std::string_view key_part = c.key;
+    std::string_view value_part = c.value;
+    char key_id[8], value_id[8];  // an overflow chain's first page instead
     if (c.key.size() > MaxInlineKey(payload_)) {
       absl::StatusOr<uint64_t> first = WriteChain(c.key);
       if (!first.ok()) return first.status();
       flags |= kKeyOverflow;
-      key_part = PageIdBytes(*first);
+      key_part = PageIdBytes(*first, key_id);
     }
     if (c.value.size() > MaxInlineValue(payload_)) {
       absl::StatusOr<uint64_t> first = WriteChain(c.value);
       if (!first.ok()) return first.status();
       flags |= kValueOverflow;
-      value_part = PageIdBytes(*first);
+      value_part = PageIdBytes(*first, value_id);
     }
-    std::string encoded;
-    EncodeEntry(&encoded, flags, static_cast<uint32_t>(c.key.size()),
-                static_cast<uint32_t>(c.value.size()), key_part, value_part, true);
-    AddPending(std::string(c.key), std::move(encoded));
+    AddPending(c.key, [&](std::string* out) {
+      EncodeEntry(out, flags, static_cast<uint32_t>(c.key.size()),
+                  static_cast<uint32_t>(c.value.size()), key_part, value_part, true);
+    });
     return absl::OkStatus();
   }
 
@@ -175,10 +195,9 @@ class Merger {
     return WriteOverflow(writer_, bytes);
   }
 
-  static std::string PageIdBytes(uint64_t id) {
-    std::string s(8, '\0');
-    std::memcpy(s.data(), &id, 8);
-    return s;
+  static std::string_view PageIdBytes(uint64_t id, char (&bytes)[8]) {
+    std::memcpy(bytes, &id, 8);
+    return std::string_view(bytes, 8);
   }
 
   // Merges the old leaf's entries (if any) with `changes` into pending_, and frees the leaf.
@@ -215,7 +234,8 @@ class Merger {
       }
       const int order = i >= n ? 1 : c >= changes.size() ? -1 : old_key.compare(changes[c].key);
       if (order < 0) {
-        AddPending(std::string(old_key), std::string(e.bytes));  // unchanged: copied verbatim
+        // Unchanged: copied verbatim.
+        AddPending(old_key, [&](std::string* out) { out->append(e.bytes); });
         ++i;
         continue;
       }
@@ -239,25 +259,27 @@ class Merger {
     std::string sep = pending_lo_;
     bool has_sep = pending_has_lo_;
     std::string_view prev_last;
-    for (size_t i = 0; i < pending_.size(); ++i) {
-      const Pending& p = pending_[i];
-      if (!leaf.empty() && !leaf.Fits(p.encoded.size())) {
+    for (const Pending& p : pending_) {
+      const std::string_view key = PendingKey(p);
+      const std::string_view encoded = PendingEncoded(p);
+      if (!leaf.empty() && !leaf.Fits(encoded.size())) {
         absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
         if (!s.ok()) return s;
         leaf.Reset();
-        sep = ShortestSeparator(prev_last, p.key);
+        sep = ShortestSeparator(prev_last, key);
         has_sep = true;
       }
-      RINGKV_CHECK(leaf.Fits(p.encoded.size()));  // inline limits guarantee one entry fits
-      leaf.AddEntry(p.encoded);
-      prev_last = p.key;
+      RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
+      leaf.AddEntry(encoded);
+      prev_last = key;
     }
     if (!leaf.empty()) {
       absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
       if (!s.ok()) return s;
     }
     pending_.clear();
-    pending_bytes_ = 0;
+    pending_bytes_.clear();
+    pending_payload_ = 0;
     return absl::OkStatus();
   }
 
@@ -296,7 +318,7 @@ class Merger {
         // Size first (an overflow separator is an 8-byte page id), write a chain only once the
         // separator is known to go into this node.
         EncodeEntry(&encoded, overflow ? kKeyOverflow : 0, static_cast<uint32_t>(child.sep.size()),
-                    0, overflow ? std::string(8, '\0') : child.sep, "", false);
+                    0, overflow ? std::string_view("\0\0\0\0\0\0\0\0", 8) : child.sep, "", false);
         if (!node.Fits(encoded.size())) {
           absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);
           if (!s.ok()) return s;
@@ -309,8 +331,9 @@ class Merger {
           absl::StatusOr<uint64_t> chain = WriteChain(child.sep);
           if (!chain.ok()) return chain.status();
           encoded.clear();
+          char id[8];
           EncodeEntry(&encoded, kKeyOverflow, static_cast<uint32_t>(child.sep.size()), 0,
-                      PageIdBytes(*chain), "", false);
+                      PageIdBytes(*chain, id), "", false);
         }
         node.AddEntry(encoded);
         node.AddChild(child.page);
@@ -328,7 +351,8 @@ class Merger {
   TreeMergeStats stats_;
   std::vector<OutNode> out_;
   std::vector<Pending> pending_;
-  size_t pending_bytes_ = 0;
+  std::string pending_bytes_;   // the pending entries' keys and encodings
+  size_t pending_payload_ = 0;  // bytes they take in a node
   std::string pending_lo_;
   bool pending_has_lo_ = false;
 };
