@@ -238,6 +238,9 @@ TEST_F(DbLogicTest, SyncWritesReturnOnlyOnceTheLogIsDurable) {
       writers.emplace_back([&, t] {
         EXPECT_TRUE(db_->Put({}, absl::StrCat("r", round, "w", t), "v").ok());
         returned.fetch_add(1);
+        // Read-your-writes: once Put returned, its own thread sees the value (entries reach
+        // the memtable when the log wakes the writers, not when they are appended).
+        EXPECT_TRUE(db_->Get({}, absl::StrCat("r", round, "w", t)).ok());
       });
     }
     // Every write applied (in the log) while none is durable: none may have returned.
