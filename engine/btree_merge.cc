@@ -13,6 +13,8 @@ namespace ringkv {
 namespace {
 
 constexpr size_t kMaxDepth = 32;
+// Pending entries worth this many leaves are written out while a leaf range is merged.
+constexpr size_t kEagerFlushPages = 8;
 
 // A leaf of the old tree and the lower bound of its key range (the separator before it).
 struct LeafSlot {
@@ -222,6 +224,12 @@ class Merger {
     size_t c = 0;
     std::string scratch;
     while (i < n || c < changes.size()) {
+      // A leaf range that takes many changes (all of them, into an empty tree) would hold
+      // every one pending: write the leaves that are settled as it goes.
+      if (pending_payload_ >= kEagerFlushPages * payload_) {
+        absl::Status s = FlushPending(/*keep_tail=*/true);
+        if (!s.ok()) return s;
+      }
       RawEntry e;
       std::string_view old_key;
       if (i < n) {
@@ -254,25 +262,37 @@ class Merger {
     return absl::OkStatus();
   }
 
-  absl::Status FlushPending() {
+  // Packs pending_ into leaves, each as full as it goes. With keep_tail, stops at a leaf
+  // boundary once less than two leaves' worth is left, and keeps that rest pending (it may
+  // still merge with what follows); the leaves written are the same either way.
+  absl::Status FlushPending(bool keep_tail = false) {
     NodeBuilder leaf(TreePageKind::kLeaf, payload_);
     std::string sep = pending_lo_;
     bool has_sep = pending_has_lo_;
     std::string_view prev_last;
-    for (const Pending& p : pending_) {
-      const std::string_view key = PendingKey(p);
-      const std::string_view encoded = PendingEncoded(p);
+    size_t leaf_begin = 0;               // pending_ index of the leaf's first entry
+    size_t left = pending_payload_;      // node bytes of the entries from leaf_begin on
+    size_t leaf_bytes = 0;               // ... of those in `leaf`
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      const std::string_view key = PendingKey(pending_[i]);
+      const std::string_view encoded = PendingEncoded(pending_[i]);
       if (!leaf.empty() && !leaf.Fits(encoded.size())) {
         absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
         if (!s.ok()) return s;
         leaf.Reset();
         sep = ShortestSeparator(prev_last, key);
         has_sep = true;
+        leaf_begin = i;
+        left -= leaf_bytes;
+        leaf_bytes = 0;
+        if (keep_tail && left < 2 * payload_) return KeepPendingFrom(leaf_begin, sep, has_sep);
       }
       RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
       leaf.AddEntry(encoded);
+      leaf_bytes += encoded.size() + 2;
       prev_last = key;
     }
+    if (keep_tail) return KeepPendingFrom(leaf_begin, sep, has_sep);
     if (!leaf.empty()) {
       absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
       if (!s.ok()) return s;
@@ -280,6 +300,24 @@ class Merger {
     pending_.clear();
     pending_bytes_.clear();
     pending_payload_ = 0;
+    return absl::OkStatus();
+  }
+
+  // Drops pending_'s entries before `first` (written out); the rest starts a leaf whose lower
+  // bound is `sep`.
+  absl::Status KeepPendingFrom(size_t first, const std::string& sep, bool has_sep) {
+    if (first == 0) return absl::OkStatus();
+    const size_t shift = pending_[first].key_offset;
+    pending_bytes_.erase(0, shift);
+    pending_.erase(pending_.begin(), pending_.begin() + first);
+    pending_payload_ = 0;
+    for (Pending& p : pending_) {
+      p.key_offset -= shift;
+      p.encoded_offset -= shift;
+      pending_payload_ += p.encoded_len + 2;
+    }
+    pending_lo_ = sep;
+    pending_has_lo_ = has_sep;
     return absl::OkStatus();
   }
 
