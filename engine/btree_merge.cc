@@ -285,14 +285,20 @@ class Merger {
         leaf_begin = i;
         left -= leaf_bytes;
         leaf_bytes = 0;
-        if (keep_tail && left < 2 * payload_) return KeepPendingFrom(leaf_begin, sep, has_sep);
+        if (keep_tail && left < 2 * payload_) {
+          KeepPendingFrom(leaf_begin, sep, has_sep);
+          return absl::OkStatus();
+        }
       }
       RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
       leaf.AddEntry(encoded);
       leaf_bytes += encoded.size() + 2;
       prev_last = key;
     }
-    if (keep_tail) return KeepPendingFrom(leaf_begin, sep, has_sep);
+    if (keep_tail) {
+      KeepPendingFrom(leaf_begin, sep, has_sep);
+      return absl::OkStatus();
+    }
     if (!leaf.empty()) {
       absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
       if (!s.ok()) return s;
@@ -305,8 +311,8 @@ class Merger {
 
   // Drops pending_'s entries before `first` (written out); the rest starts a leaf whose lower
   // bound is `sep`.
-  absl::Status KeepPendingFrom(size_t first, const std::string& sep, bool has_sep) {
-    if (first == 0) return absl::OkStatus();
+  void KeepPendingFrom(size_t first, const std::string& sep, bool has_sep) {
+    if (first == 0) return;
     const size_t shift = pending_[first].key_offset;
     pending_bytes_.erase(0, shift);
     pending_.erase(pending_.begin(), pending_.begin() + first);
@@ -318,7 +324,6 @@ class Merger {
     }
     pending_lo_ = sep;
     pending_has_lo_ = has_sep;
-    return absl::OkStatus();
   }
 
   // Writes a finished node to a new page and records it (with its lower bound) in `level`.
