@@ -178,7 +178,6 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  ringkv::bench::DisableMutexDeadlockDetection();
   // Debian's abseil is built with mutex deadlock detection on (~30 ns per lock, a global
   // graph under a spinlock); the peers pay nothing like it. Tests keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

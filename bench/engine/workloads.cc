@@ -15,7 +15,6 @@
 #include <random>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -328,10 +327,6 @@ absl::StatusOr<WorkloadResult> RunWorkload(const std::string& store, const std::
   EngineFigures(stats_before, stats_after, total_sync, written, &r);
   Summarize(samples, &r);
   return r;
-}
-
-void DisableMutexDeadlockDetection() {
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace ringkv::bench

@@ -69,12 +69,6 @@ const std::vector<std::string>& WorkloadNames();
 absl::StatusOr<WorkloadResult> RunWorkload(const std::string& store, const std::string& workload,
                                            const WorkloadConfig& config);
 
-// Turns abseil's Mutex deadlock detection off for this process. Debian builds abseil without
-// NDEBUG, which leaves it on: every Mutex::Lock then updates a global lock graph (measured:
-// 10-15% of a single-threaded put loop). A debugging aid: the tests keep it; a benchmark
-// measures what an application runs in production (docs/performance.md).
-void DisableMutexDeadlockDetection();
-
 }  // namespace ringkv::bench
 
 #endif  // RINGKV_BENCH_ENGINE_WORKLOADS_H_

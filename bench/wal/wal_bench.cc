@@ -124,8 +124,6 @@ Figures Appends(ringkv::io::IoBackend& io, const std::string& dir, int threads, 
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  // Off as in engine_bench (bench/engine/workloads.h, DisableMutexDeadlockDetection).
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Debian's abseil is built with mutex deadlock detection on (~30 ns per lock, a global
   // graph under a spinlock); the peers pay nothing like it. Tests keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "bench/engine/workloads.h"
 #include "tools/bench/bench_modes.h"
 #include "tools/command.h"
 
@@ -35,7 +34,6 @@ int RunBench(const std::vector<std::string>& args) {
     return Fail("bench", absl::StrCat(dir, ": ", std::strerror(errno), " (create the directory first)"));
   }
   if (!S_ISDIR(st.st_mode)) return Fail("bench", absl::StrCat(dir, " is not a directory"));
-  bench::DisableMutexDeadlockDetection();
   return args[0] == "device" ? RunDeviceBench(dir) : RunEngineBench(dir);
 }
 
