@@ -1,5 +1,6 @@
 #include "crash/crashtest.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -410,6 +411,7 @@ absl::StatusOr<CrashReport> RunKill(std::function<std::unique_ptr<Workload>(uint
   const std::string db_dir = run_dir + "/db";
   std::mt19937_64 rng(options.seed);
   KvState base;
+  size_t ops_per_run = 0;  // ops a whole run reports (round 0 finds out)
   for (size_t round = 0; round < options.states; ++round) {
     if (options.progress) options.progress(round, options.states);
     const uint64_t seed = rng();
@@ -452,19 +454,43 @@ absl::StatusOr<CrashReport> RunKill(std::function<std::unique_ptr<Workload>(uint
       _exit(0);
     }
     ::close(fds[1]);
-    // Let it run for a random while, then kill it.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 200));
-    ::kill(pid, SIGKILL);
+    // Kill it at a random point of its run: once it has reported the k-th op (k drawn from
+    // 1..the ops a whole run reports, learned from round 0, which runs to the end), while it
+    // goes on writing. The reports are read as they come: they outgrow a pipe, and a child
+    // blocked on a full one would be killed there, not in the middle of its I/O.
+    const size_t kill_after = ops_per_run == 0 ? 0 : 1 + rng() % ops_per_run;
     std::string received;
+    size_t scanned = 0;  // received[0, scanned) is counted
+    size_t ops_reported = 0;
     char buf[65536];
-    for (;;) {
-      const ssize_t n = ::read(fds[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      received.append(buf, static_cast<size_t>(n));
+    bool eof = false;
+    bool killed = false;
+    const auto give_up_at = Clock::now() + std::chrono::seconds(60);  // a hung child
+    while (!eof) {
+      pollfd pfd{fds[0], POLLIN, 0};
+      if (::poll(&pfd, 1, 100) > 0) {
+        const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+        if (n <= 0) {
+          eof = true;
+        } else {
+          received.append(buf, static_cast<size_t>(n));
+        }
+      }
+      for (size_t nl; (nl = received.find('\n', scanned)) != std::string::npos; scanned = nl + 1) {
+        ops_reported += received.compare(scanned, 3, "op ") == 0;
+      }
+      if (!killed && ((kill_after > 0 && ops_reported >= kill_after) || Clock::now() > give_up_at)) {
+        ::kill(pid, SIGKILL);
+        killed = true;
+      }
     }
     ::close(fds[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    if (ops_per_run == 0) ops_per_run = std::max<size_t>(1, ops_reported);
+    // The kill may cut a report short: its last line, unfinished, says nothing (an op is
+    // reported whole before it is issued, and an unreported end leaves it in flight).
+    received.resize(received.rfind('\n') + 1);  // npos + 1 == 0: nothing whole
     // Parse: op blocks (History text) interleaved with "end I EVENT OK" lines.
     std::string history_text;
     std::vector<std::tuple<size_t, uint64_t, bool>> ends;
