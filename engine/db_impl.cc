@@ -84,6 +84,10 @@ absl::Status DBImpl::Recover() {
   if (!s.ok()) return s;
   load.Finish();
   last_sequence_.store(last_seq);
+  {
+    absl::MutexLock lock(&pending_mu_);
+    pending_mem_ = version->mem;
+  }
   absl::MutexLock lock(&mu_);
   SetCurrent(std::move(version));
   return absl::OkStatus();
@@ -371,8 +375,6 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
     const bool room = force ? current_->mem->entries() == 0 : !full;
     if (room || current_->imm == nullptr) {
       if (!room) Rotate();
-      absl::MutexLock lock(&pending_mu_);
-      pending_mem_ = current_->mem;
       return absl::OkStatus();
     }
     // The previous checkpoint is still running: writers wait (back-pressure, bounded memory).
@@ -388,6 +390,12 @@ void DBImpl::Rotate() {
   auto next = std::make_shared<Version>(*current_);
   next->imm = current_->mem;
   next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
+  {
+    // pending_ is empty (MakeRoomForWrite inserted it): later appends go to the new memtable.
+    absl::MutexLock lock(&pending_mu_);
+    RINGKV_DCHECK(pending_.empty());
+    pending_mem_ = next->mem;
+  }
   // Every record appended so far is in the old memtable (appends hold write_mu_).
   imm_end_lsn_ = parts_.log->next_lsn();
   SetCurrent(std::move(next));

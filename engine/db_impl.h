@@ -95,12 +95,12 @@ class DBImpl final : public DB {
   absl::Status LeadWrites(QueuedWrite* self, bool queued);
   // Moves writes from the queue's front into `group`, within the group's size bounds.
   void TakeGroupLocked(Group* group) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
-  // Appends each write of `group` to the log and the memtable, setting its range or status;
+  // Appends each write of `group` to the log and pending_, setting its range or status;
   // `sync_end` becomes at least the end of every sync write applied. Not OK if any failed.
   absl::Status ApplyGroup(const Group& group, uint64_t* sync_end);
   // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
-  // and rotates a full memtable (any non-empty one if `force`), pending_ inserted first;
-  // writes then go to pending_mem_.
+  // and rotates a full memtable (any non-empty one if `force`), pending_ inserted first
+  // (a rotation points pending_mem_ at the new memtable).
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, mu_);
   void CheckpointLoop();
