@@ -1,6 +1,7 @@
 #include "engine/btree.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "engine/key_order.h"
@@ -18,6 +19,37 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
   const bool leaf = node.kind() == TreePageKind::kLeaf;
   uint32_t lo = 0;
   uint32_t hi = leaf ? node.count() : node.count() - 1;
+  if (node.has_hints() && lo < hi) {
+    node.PrefetchSlots(hi);
+    // Every key starts with the node's prefix: a target that does not is before or after all.
+    const std::string_view prefix = node.prefix();
+    int c = std::memcmp(target.data(), prefix.data(), std::min(target.size(), prefix.size()));
+    if (c == 0 && target.size() < prefix.size()) c = -1;
+    if (c != 0) return c < 0 ? lo : hi;
+    // Keys with a smaller hint are smaller than the target, those with a larger one larger:
+    // only the entries with an equal hint (usually one or none) need their keys compared.
+    const uint32_t h = KeyHint(target, prefix.size());
+    uint32_t a = lo;
+    uint32_t b = hi;
+    while (a < b) {  // a = first slot with hint >= h
+      const uint32_t mid = a + (b - a) / 2;
+      if (node.hint(mid) < h) {
+        a = mid + 1;
+      } else {
+        b = mid;
+      }
+    }
+    lo = a;
+    for (b = hi; a < b;) {  // a = first slot with hint > h
+      const uint32_t mid = a + (b - a) / 2;
+      if (node.hint(mid) <= h) {
+        a = mid + 1;
+      } else {
+        b = mid;
+      }
+    }
+    hi = a;
+  }
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
     if (mid + 1 < hi) node.PrefetchEntry(mid + 1 + (hi - mid - 1) / 2);
@@ -42,6 +74,17 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
   return lo;
 }
 
+// Child i of an internal node. The empty tree's "no page" there means a damaged node (read as
+// the end of the path, it would hide the keys below).
+absl::StatusOr<uint64_t> Child(const NodeView& node, uint32_t i) {
+  const uint64_t page = node.child(i);
+  if (page == kNoPage) {
+    return absl::DataLossError(
+        absl::StrCat("B+tree page ", node.page_id(), ": child ", i, " is no page"));
+  }
+  return page;
+}
+
 }  // namespace
 
 absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
@@ -57,7 +100,9 @@ absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_
     absl::StatusOr<uint32_t> i = Search(pages, *node, key, &scratch);
     if (!i.ok()) return i.status();
     if (node->kind() == TreePageKind::kInternal) {
-      page = node->child(*i);
+      absl::StatusOr<uint64_t> child = Child(*node, *i);
+      if (!child.ok()) return child.status();
+      page = *child;
       continue;
     }
     if (*i == node->count()) return false;
@@ -102,7 +147,9 @@ bool BTreeIterator::DescendEdge(uint64_t page, Edge edge) {
       return true;
     }
     level.index = edge == Edge::kFirst ? 0 : n - 1;
-    page = node->child(level.index);
+    absl::StatusOr<uint64_t> child = Child(*node, level.index);
+    if (!child.ok()) return Fail(child.status());
+    page = *child;
     stack_.push_back(std::move(level));
   }
 }
@@ -207,7 +254,12 @@ void BTreeIterator::Seek(std::string_view target) {
     const bool leaf = node->kind() == TreePageKind::kLeaf;
     stack_.push_back(std::move(level));
     if (leaf) break;
-    page = node->child(*i);
+    absl::StatusOr<uint64_t> child = Child(*node, *i);
+    if (!child.ok()) {
+      Fail(child.status());
+      return;
+    }
+    page = *child;
   }
   Settle(true);
 }

@@ -157,7 +157,7 @@ class Merger {
     p.encoded_offset = pending_bytes_.size();
     encode(&pending_bytes_);
     p.encoded_len = pending_bytes_.size() - p.encoded_offset;
-    pending_payload_ += p.encoded_len + 2;
+    pending_payload_ += p.encoded_len + kSlotBytes;
     pending_.push_back(p);
   }
   std::string_view PendingKey(const Pending& p) const {
@@ -291,8 +291,8 @@ class Merger {
         }
       }
       RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
-      leaf.AddEntry(encoded);
-      leaf_bytes += encoded.size() + 2;
+      leaf.AddEntry(encoded, key);
+      leaf_bytes += encoded.size() + kSlotBytes;
       prev_last = key;
     }
     if (keep_tail) {
@@ -320,7 +320,7 @@ class Merger {
     for (Pending& p : pending_) {
       p.key_offset -= shift;
       p.encoded_offset -= shift;
-      pending_payload_ += p.encoded_len + 2;
+      pending_payload_ += p.encoded_len + kSlotBytes;
     }
     pending_lo_ = sep;
     pending_has_lo_ = has_sep;
@@ -378,7 +378,7 @@ class Merger {
           EncodeEntry(&encoded, kKeyOverflow, static_cast<uint32_t>(child.sep.size()), 0,
                       PageIdBytes(*chain, id), "", false);
         }
-        node.AddEntry(encoded);
+        node.AddEntry(encoded, child.sep);
         node.AddChild(child.page);
       }
       absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);

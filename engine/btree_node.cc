@@ -45,15 +45,23 @@ absl::StatusOr<NodeView> NodeView::Parse(const PageRef& page) {
   const auto kind = static_cast<TreePageKind>(page.data[0]);
   v.kind_ = kind;
   v.count_ = Load16(page.data + 2);
-  size_t n_offsets = v.count_;
-  size_t at = kNodeHeaderBytes;
+  const uint8_t layout = page.data[4];
+  if (layout == kLayoutHints) {
+    v.slot_bytes_ = kSlotBytes;
+    v.prefix_len_ = page.data[1];
+  } else if (layout != kLayoutOffsets || page.data[1] != 0) {
+    return Corrupt(page.id, absl::StrCat("unknown node layout ", layout, " (prefix length ",
+                                         page.data[1], ")"));
+  }
+  size_t n_slots = v.count_;
+  size_t at = kNodeHeaderBytes + v.prefix_len_;
   if (kind == TreePageKind::kInternal) {
     if (v.count_ < 1) return Corrupt(page.id, "internal node without children");
     at += 8 * static_cast<size_t>(v.count_);
-    n_offsets = v.count_ - 1;
+    n_slots = v.count_ - 1;
   }
   v.offsets_at_ = at;
-  if (at + 2 * n_offsets > page.size) {
+  if (at + v.slot_bytes_ * n_slots > page.size) {
     return Corrupt(page.id, absl::StrCat(v.count_, " entries do not fit the page"));
   }
   return v;
@@ -61,13 +69,14 @@ absl::StatusOr<NodeView> NodeView::Parse(const PageRef& page) {
 
 uint64_t NodeView::child(uint32_t i) const {
   RINGKV_DCHECK(kind_ == TreePageKind::kInternal && i < count_);
-  return DecodeFixed64(reinterpret_cast<const char*>(data_ + kNodeHeaderBytes + 8 * i));
+  return DecodeFixed64(
+      reinterpret_cast<const char*>(data_ + kNodeHeaderBytes + prefix_len_ + 8 * i));
 }
 
 absl::StatusOr<RawEntry> NodeView::Entry(uint32_t i) const {
   const bool leaf = kind_ == TreePageKind::kLeaf;
   RINGKV_DCHECK(i < (leaf ? count_ : count_ - 1));
-  const size_t off = Load16(data_ + offsets_at_ + 2 * i);
+  const size_t off = Load16(data_ + offsets_at_ + slot_bytes_ * i);
   const char* p = reinterpret_cast<const char*>(data_) + off;
   const char* limit = reinterpret_cast<const char*>(data_) + size_;
   if (off < offsets_at_ || off >= size_) {
@@ -190,16 +199,32 @@ NodeBuilder::NodeBuilder(TreePageKind kind, size_t payload_size)
 size_t NodeBuilder::used_bytes() const {
   size_t children_bytes = 0;
   if (kind_ == TreePageKind::kInternal) children_bytes = 8 * (children_.size() + 1);
-  return kNodeHeaderBytes + children_bytes + 2 * offsets_.size() + entry_bytes_.size();
+  return kNodeHeaderBytes + prefix_len_ + children_bytes + kSlotBytes * offsets_.size() +
+         entry_bytes_.size();
 }
 
 bool NodeBuilder::Fits(size_t encoded_bytes) const {
-  // An internal separator comes with one more child pointer.
+  // An internal separator comes with one more child pointer. The shared prefix can only get
+  // shorter with another key, so counting the current one is safe.
   const size_t extra = kind_ == TreePageKind::kInternal ? 8 : 0;
-  return used_bytes() + 2 + encoded_bytes + extra <= payload_size_;
+  return used_bytes() + kSlotBytes + encoded_bytes + extra <= payload_size_;
 }
 
-void NodeBuilder::AddEntry(std::string_view encoded) {
+void NodeBuilder::AddEntry(std::string_view encoded, std::string_view key) {
+  const std::string_view head = key.substr(0, kMaxNodePrefix + 4);
+  if (entries_ == 0) {
+    prefix_len_ = std::min(key.size(), kMaxNodePrefix);
+  } else {
+    const std::string_view first = KeyHead(0);
+    RINGKV_DCHECK(KeyHead(key_head_ends_.size() - 1) <= head);  // heads order as keys do
+    size_t common = 0;
+    while (common < prefix_len_ && common < head.size() && first[common] == head[common]) {
+      ++common;
+    }
+    prefix_len_ = common;
+  }
+  key_heads_.append(head);
+  key_head_ends_.push_back(static_cast<uint32_t>(key_heads_.size()));
   offsets_.push_back(static_cast<uint16_t>(entry_bytes_.size()));
   entry_bytes_.append(encoded);
   ++entries_;
@@ -209,19 +234,22 @@ std::string NodeBuilder::Finish() const {
   std::string out;
   out.reserve(payload_size_);
   out.push_back(static_cast<char>(kind_));
-  out.push_back('\0');
+  out.push_back(static_cast<char>(prefix_len_));
   const uint16_t count = static_cast<uint16_t>(kind_ == TreePageKind::kInternal ? children_.size()
                                                                                 : entries_);
   RINGKV_CHECK(kind_ != TreePageKind::kInternal || children_.size() == entries_ + 1);
   out.append(reinterpret_cast<const char*>(&count), 2);
-  PutFixed32(&out, 0);
+  out.push_back(static_cast<char>(kLayoutHints));
+  out.append(3, '\0');
+  out.append(key_heads_, 0, prefix_len_);
   for (uint64_t c : children_) PutFixed64(&out, c);
-  const size_t base = out.size() + 2 * offsets_.size();
-  for (uint16_t off : offsets_) {
-    const size_t abs = base + off;
+  const size_t base = out.size() + kSlotBytes * offsets_.size();
+  for (size_t i = 0; i < offsets_.size(); ++i) {
+    const size_t abs = base + offsets_[i];
     RINGKV_CHECK(abs < 65536);
     const uint16_t v = static_cast<uint16_t>(abs);
     out.append(reinterpret_cast<const char*>(&v), 2);
+    PutFixed32(&out, KeyHint(KeyHead(i), prefix_len_));
   }
   out.append(entry_bytes_);
   RINGKV_CHECK(out.size() <= payload_size_);
@@ -229,9 +257,17 @@ std::string NodeBuilder::Finish() const {
   return out;
 }
 
+std::string_view NodeBuilder::KeyHead(size_t i) const {
+  const uint32_t begin = i == 0 ? 0 : key_head_ends_[i - 1];
+  return std::string_view(key_heads_.data() + begin, key_head_ends_[i] - begin);
+}
+
 void NodeBuilder::Reset() {
   entry_bytes_.clear();
   offsets_.clear();
+  key_heads_.clear();
+  key_head_ends_.clear();
+  prefix_len_ = 0;
   children_.clear();
   entries_ = 0;
 }

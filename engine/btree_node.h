@@ -19,7 +19,14 @@
 
 namespace ringkv {
 
-inline constexpr size_t kNodeHeaderBytes = 8;  // kind u8, reserved u8, count u16, reserved u32
+// kind u8, prefix length u8, count u16, layout u8, 3 reserved bytes (docs/format.md).
+inline constexpr size_t kNodeHeaderBytes = 8;
+// Layout 0 (written before key hints): a slot is a u16 entry offset. Layout 1: u16 offset and
+// a u32 key hint. Nodes of both layouts are read; only layout 1 is written.
+inline constexpr uint8_t kLayoutOffsets = 0;
+inline constexpr uint8_t kLayoutHints = 1;
+inline constexpr size_t kSlotBytes = 6;  // of the layout written
+inline constexpr size_t kMaxNodePrefix = 255;
 inline constexpr size_t kOverflowHeaderBytes = 16;  // kind u8, 3 reserved, bytes u32, next u64
 inline constexpr uint8_t kKeyOverflow = 1;
 inline constexpr uint8_t kValueOverflow = 2;
@@ -46,6 +53,16 @@ struct RawEntry {
   uint64_t value_page() const;
 };
 
+// A key's hint in a node whose keys share `prefix_len` bytes: its next four bytes (zero past
+// its end) as a big-endian number, so hints order the way the keys do.
+inline uint32_t KeyHint(std::string_view key, size_t prefix_len) {
+  uint32_t h = 0;
+  for (size_t j = prefix_len; j < prefix_len + 4; ++j) {
+    h = (h << 8) | (j < key.size() ? static_cast<uint8_t>(key[j]) : 0u);
+  }
+  return h;
+}
+
 // A read-only view of one node's payload.
 class NodeView {
  public:
@@ -63,7 +80,7 @@ class NodeView {
   // would reject; the caller then takes Entry() (which says what is wrong).
   bool InlineKey(uint32_t i, std::string_view* key) const {
     uint16_t off;
-    std::memcpy(&off, data_ + offsets_at_ + 2 * i, 2);
+    std::memcpy(&off, data_ + offsets_at_ + slot_bytes_ * i, 2);
     if (off < offsets_at_ || off >= size_) return false;
     const char* p = reinterpret_cast<const char*>(data_) + off;
     const char* limit = reinterpret_cast<const char*>(data_) + size_;
@@ -82,8 +99,25 @@ class NodeView {
   // possible next probes while it compares the current one, so the misses overlap).
   void PrefetchEntry(uint32_t i) const {
     uint16_t off;
-    std::memcpy(&off, data_ + offsets_at_ + 2 * i, 2);
+    std::memcpy(&off, data_ + offsets_at_ + slot_bytes_ * i, 2);
     if (off < size_) __builtin_prefetch(data_ + off);
+  }
+  // Key hints (layout 1): the bytes every key of the node starts with, and entry i's hint
+  // (KeyHint of its key after them). A search narrows to the entries whose hint equals the
+  // target's without touching any entry.
+  bool has_hints() const { return slot_bytes_ == kSlotBytes; }
+  std::string_view prefix() const {
+    return std::string_view(reinterpret_cast<const char*>(data_) + kNodeHeaderBytes, prefix_len_);
+  }
+  uint32_t hint(uint32_t i) const {
+    uint32_t h;
+    std::memcpy(&h, data_ + offsets_at_ + slot_bytes_ * i + 2, 4);
+    return h;
+  }
+  // Starts loading the slot table into the CPU cache (a hint search touches a few of its lines).
+  void PrefetchSlots(uint32_t n) const {
+    const uint8_t* end = data_ + offsets_at_ + slot_bytes_ * n;
+    for (const uint8_t* p = data_ + offsets_at_; p < end; p += 64) __builtin_prefetch(p);
   }
   uint64_t page_id() const { return page_id_; }
 
@@ -93,7 +127,9 @@ class NodeView {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   uint32_t count_ = 0;
-  size_t offsets_at_ = 0;
+  size_t offsets_at_ = 0;  // where the slot table starts
+  size_t slot_bytes_ = 2;
+  size_t prefix_len_ = 0;
 };
 
 // Reads a whole overflow chain starting at `first` into `out` (expected `len` bytes).
@@ -122,7 +158,9 @@ class NodeBuilder {
   // Would an entry of `encoded_bytes` still fit (with, for internal nodes, one more child)?
   bool Fits(size_t encoded_bytes) const;
   bool empty() const { return entries_ == 0 && children_.empty(); }
-  void AddEntry(std::string_view encoded);
+  // `key` is the entry's whole key (its hint is taken from it, even when `encoded` holds an
+  // overflow chain's page id instead); entries come in key order.
+  void AddEntry(std::string_view encoded, std::string_view key);
   void AddChild(uint64_t page) { children_.push_back(page); }
   uint32_t entries() const { return entries_; }
   size_t used_bytes() const;
@@ -131,12 +169,18 @@ class NodeBuilder {
   void Reset();
 
  private:
+  std::string_view KeyHead(size_t i) const;
+
   TreePageKind kind_;
   size_t payload_size_;
   std::string entry_bytes_;
   std::vector<uint16_t> offsets_;  // relative to the start of entry_bytes_ until Finish
   std::vector<uint64_t> children_;
   uint32_t entries_ = 0;
+  // The first kMaxNodePrefix + 4 bytes of each key (enough for any hint), and their ends.
+  std::string key_heads_;
+  std::vector<uint32_t> key_head_ends_;
+  size_t prefix_len_ = 0;  // shared by every key so far (it only shrinks as keys are added)
 };
 
 }  // namespace ringkv

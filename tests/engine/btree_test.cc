@@ -2,12 +2,14 @@
 // iteration both ways, seeks, overflow keys and values, old versions left intact by a merge,
 // and no page leaked or freed twice.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/btree.h"
 #include "engine/btree_merge.h"
@@ -232,6 +234,127 @@ TEST(BTreeTest, SeekAndSeekForPrevAndTurnarounds) {
   EXPECT_TRUE(it.status().ok());
 }
 
+// Keys from a four-letter alphabet (0x00 and 0xff among them) behind a few shared heads, one of
+// them long enough to put its keys in overflow chains: node prefixes and key hints (hints are
+// four bytes after the prefix, zero past a key's end) meet every edge they have.
+std::string PrefixedKey(std::mt19937_64& rng, size_t payload) {
+  static const char kAlphabet[] = {'\0', 'a', 'b', '\xff'};
+  const std::string heads[] = {"", "p", "pre", "user:000000", std::string(payload / 8 + 20, 'L')};
+  std::string key = heads[rng() % 5];
+  for (size_t n = rng() % 9; n > 0; --n) key.push_back(kAlphabet[rng() % 4]);
+  if (key.empty()) key = "a";
+  return key;
+}
+
+TEST(BTreeTest, SeeksAndGetsMatchTheModelForKeysSharingPrefixes) {
+  const size_t payload = 512 - 32;
+  std::mt19937_64 rng(7);
+  MemPages pages(payload);
+  Model model;
+  uint64_t root = kNoPage;
+  for (int round = 0; round < 6; ++round) {
+    std::map<std::string, std::optional<std::string>> batch;
+    for (int i = 0; i < 400; ++i) {
+      const std::string key = PrefixedKey(rng, payload);
+      if (rng() % 4 == 0) {
+        batch[key] = std::nullopt;
+        model.erase(key);
+      } else {
+        batch[key] = absl::StrCat("v", i);
+        model[key] = absl::StrCat("v", i);
+      }
+    }
+    auto r = MergeIntoTree(pages, root, ToChanges(batch), pages);
+    ASSERT_TRUE(r.ok()) << r.status();
+    root = r->root;
+    pages.Publish();
+  }
+  ASSERT_GT(model.size(), 500u);
+  ExpectTreeMatches(pages, root, model);
+  // Targets: fresh keys, and the model's keys cut short, extended and nudged.
+  std::vector<std::string> targets;
+  for (int i = 0; i < 2000; ++i) targets.push_back(PrefixedKey(rng, payload));
+  for (const auto& [k, v] : model) {
+    targets.push_back(k.substr(0, rng() % k.size()));
+    targets.push_back(k + '\0');
+    std::string up = k;
+    up.back() = static_cast<char>(static_cast<uint8_t>(up.back()) + 1);
+    targets.push_back(up);
+  }
+  BTreeIterator it(&pages, root);
+  std::string value;
+  for (const std::string& t : targets) {
+    it.Seek(t);
+    const auto want = model.lower_bound(t);
+    ASSERT_TRUE(it.status().ok()) << it.status();
+    ASSERT_EQ(it.Valid(), want != model.end()) << absl::CEscape(t);
+    if (it.Valid()) {
+      ASSERT_EQ(std::string(it.key()), want->first) << absl::CEscape(t);
+    }
+    auto found = BTreeGet(pages, root, t, &value);
+    ASSERT_TRUE(found.ok()) << found.status();
+    ASSERT_EQ(*found, model.count(t) == 1) << absl::CEscape(t);
+  }
+}
+
+// A node in layout 0 (slots without key hints, written before hints existed).
+std::string LayoutZeroNode(TreePageKind kind, const std::vector<std::string>& keys,
+                           const std::vector<uint64_t>& children, size_t payload) {
+  std::string node(kNodeHeaderBytes, '\0');
+  node[0] = static_cast<char>(kind);
+  const uint16_t count = static_cast<uint16_t>(children.empty() ? keys.size() : children.size());
+  std::memcpy(node.data() + 2, &count, 2);
+  for (uint64_t c : children) node.append(reinterpret_cast<const char*>(&c), 8);
+  std::string entries;
+  std::vector<uint16_t> offsets;
+  const size_t base = node.size() + 2 * keys.size();
+  for (const std::string& k : keys) {
+    offsets.push_back(static_cast<uint16_t>(base + entries.size()));
+    const bool leaf = kind == TreePageKind::kLeaf;
+    EncodeEntry(&entries, 0, static_cast<uint32_t>(k.size()), leaf ? 3 : 0, k,
+                leaf ? "v:" + k.substr(0, 1) : "", leaf);
+  }
+  for (uint16_t off : offsets) node.append(reinterpret_cast<const char*>(&off), 2);
+  node += entries;
+  node.resize(payload, '\0');
+  return node;
+}
+
+TEST(BTreeTest, NodesWithoutKeyHintsAreReadAndMergedInto) {
+  const size_t payload = 512 - 32;
+  MemPages pages(payload);
+  auto put = [&](TreePageKind kind, const std::string& bytes) {
+    const uint64_t id = *pages.Allocate();
+    EXPECT_TRUE(pages.Write(id, kind, absl::Span<const uint8_t>(
+                                          reinterpret_cast<const uint8_t*>(bytes.data()),
+                                          bytes.size())).ok());
+    return id;
+  };
+  const uint64_t left = put(TreePageKind::kLeaf,
+                            LayoutZeroNode(TreePageKind::kLeaf, {"apple", "banana"}, {}, payload));
+  const uint64_t right = put(TreePageKind::kLeaf,
+                             LayoutZeroNode(TreePageKind::kLeaf, {"cherry", "date"}, {}, payload));
+  const uint64_t root = put(TreePageKind::kInternal,
+                            LayoutZeroNode(TreePageKind::kInternal, {"c"}, {left, right}, payload));
+  Model model = {{"apple", "v:a"}, {"banana", "v:b"}, {"cherry", "v:c"}, {"date", "v:d"}};
+  ExpectTreeMatches(pages, root, model);
+  std::string v;
+  EXPECT_FALSE(*BTreeGet(pages, root, "blueberry", &v));
+  BTreeIterator it(&pages, root);
+  it.Seek("bz");
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "cherry");
+  // A merge rewrites the nodes it touches with hints and keeps the untouched leaf as it is.
+  auto r = MergeIntoTree(pages, root, ToChanges({{"coconut", "v:c2"}}), pages);
+  ASSERT_TRUE(r.ok()) << r.status();
+  model["coconut"] = "v:c2";
+  ExpectTreeMatches(pages, r->root, model);
+  auto new_root = NodeView::Parse(*pages.Read(r->root));
+  ASSERT_TRUE(new_root.ok());
+  EXPECT_TRUE(new_root->has_hints());
+  EXPECT_EQ(new_root->child(0), left);
+}
+
 // Records what a scan reads and what it asks to have prefetched.
 class HintRecorder : public TreePageReader {
  public:
@@ -312,13 +435,17 @@ TEST(BTreeTest, CorruptPageIsAnErrorNotACrash) {
   for (int i = 0; i < 200; ++i) batch[absl::StrCat("k", i)] = "value";
   auto r = MergeIntoTree(pages, kNoPage, ToChanges(batch), pages);
   ASSERT_TRUE(r.ok());
-  // Scribble over the root's offset table.
+  // Scribble over what follows the root's header: its key prefix, children and slots.
   auto ref = pages.Read(r->root);
   ASSERT_TRUE(ref.ok());
   uint8_t* p = const_cast<uint8_t*>(ref->data);
   for (size_t i = kNodeHeaderBytes; i < 64; ++i) p[i] = 0xff;
   std::string v;
   EXPECT_EQ(BTreeGet(pages, r->root, "k5", &v).status().code(), absl::StatusCode::kDataLoss);
+  p[4] = 7;  // not a node layout
+  auto layout = BTreeGet(pages, r->root, "k5", &v);
+  EXPECT_EQ(layout.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(layout.status().message().find("layout 7"), std::string::npos) << layout.status();
   p[0] = 9;  // not a node kind
   BTreeIterator it(&pages, r->root);
   it.SeekToFirst();
