@@ -12,6 +12,20 @@ namespace {
 // Trees deeper than this are corrupt (a cycle): 4 KiB pages reach billions of keys by 6 levels.
 constexpr size_t kMaxDepth = 32;
 
+// The first slot in [lo, hi) whose hint satisfies `pred` (false, then true, in slot order), or hi.
+template <typename Pred>
+uint32_t FirstSlotWhere(const NodeView& node, uint32_t lo, uint32_t hi, Pred pred) {
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (pred(node.hint(mid))) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
 // Index of the first entry of a leaf whose key is >= target; or, for an internal node, the
 // child to follow (number of separators <= target).
 absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
@@ -29,26 +43,8 @@ absl::StatusOr<uint32_t> Search(TreePageReader& pages, const NodeView& node,
     // Keys with a smaller hint are smaller than the target, those with a larger one larger:
     // only the entries with an equal hint (usually one or none) need their keys compared.
     const uint32_t h = KeyHint(target, prefix.size());
-    uint32_t a = lo;
-    uint32_t b = hi;
-    while (a < b) {  // a = first slot with hint >= h
-      const uint32_t mid = a + (b - a) / 2;
-      if (node.hint(mid) < h) {
-        a = mid + 1;
-      } else {
-        b = mid;
-      }
-    }
-    lo = a;
-    for (b = hi; a < b;) {  // a = first slot with hint > h
-      const uint32_t mid = a + (b - a) / 2;
-      if (node.hint(mid) <= h) {
-        a = mid + 1;
-      } else {
-        b = mid;
-      }
-    }
-    hi = a;
+    lo = FirstSlotWhere(node, lo, hi, [h](uint32_t hint) { return hint >= h; });
+    hi = FirstSlotWhere(node, lo, hi, [h](uint32_t hint) { return hint > h; });
   }
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
