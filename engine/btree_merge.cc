@@ -157,9 +157,11 @@ class Merger {
     p.encoded_offset = pending_bytes_.size();
     encode(&pending_bytes_);
     p.encoded_len = pending_bytes_.size() - p.encoded_offset;
-    pending_payload_ += p.encoded_len + kSlotBytes;
+    pending_payload_ += NodeBytes(p);
     pending_.push_back(p);
   }
+  // What an entry takes in a node: its encoding and its slot.
+  static size_t NodeBytes(const Pending& p) { return p.encoded_len + kSlotBytes; }
   std::string_view PendingKey(const Pending& p) const {
     return std::string_view(pending_bytes_).substr(p.key_offset, p.key_len);
   }
@@ -292,7 +294,7 @@ class Merger {
       }
       RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
       leaf.AddEntry(encoded, key);
-      leaf_bytes += encoded.size() + kSlotBytes;
+      leaf_bytes += NodeBytes(pending_[i]);
       prev_last = key;
     }
     if (keep_tail) {
@@ -320,7 +322,7 @@ class Merger {
     for (Pending& p : pending_) {
       p.key_offset -= shift;
       p.encoded_offset -= shift;
-      pending_payload_ += p.encoded_len + kSlotBytes;
+      pending_payload_ += NodeBytes(p);
     }
     pending_lo_ = sep;
     pending_has_lo_ = has_sep;
