@@ -20,6 +20,17 @@ namespace ringkv {
 
 class ThreadWakeup {
  public:
+  // What the waiter waits for, which decides whether spinning before the first yield can pay.
+  enum class Awaits {
+    kThread,  // another thread's hand-off, often within microseconds
+    // A device write (a durable WAL write: ~100 us here). A ~0.3 us spin never sees it land
+    // and only takes CPU from the writers that fill the next group (measured, 64 sync
+    // writers on 2 CPUs: 2.7% of all CPU in the spin; docs/performance.md).
+    kDeviceWrite,
+  };
+  explicit ThreadWakeup(Awaits awaits = Awaits::kThread)
+      : spins_(awaits == Awaits::kThread ? kSpins : 0) {}
+
   // Makes the token available and wakes the waiter if it sleeps. The waiter may destroy *this
   // as soon as Wait returns: after the exchange, Post only hands the word's address to the
   // kernel, which at worst wakes nobody (or a later waiter on the same address, which then
@@ -31,14 +42,14 @@ class ThreadWakeup {
     }
   }
 
-  // Waits until the token is available and takes it. Spins briefly, then yields the CPU a few
-  // times, then sleeps: on a busy machine a wake-up that arrives while the waiter is still
-  // runnable costs no sleep and no wake (measured: sleeping at once was 20% slower with 64
-  // sync writers on 2 CPUs, the spin-and-yield of libstdc++'s semaphore kept here).
+  // Waits until the token is available and takes it. Spins briefly (kThread only), then yields
+  // the CPU a few times, then sleeps: on a busy machine a wake-up that arrives while the waiter
+  // is still runnable costs no sleep and no wake (measured: sleeping at once was 20% slower
+  // with 64 sync writers on 2 CPUs, the spin-and-yield of libstdc++'s semaphore kept here).
   void Wait() {
-    for (int i = 0; i < kSpins + kYields; ++i) {
+    for (int i = 0; i < spins_ + kYields; ++i) {
       if (TryTake()) return;
-      if (i < kSpins) {
+      if (i < spins_) {
         __builtin_ia32_pause();
       } else {
         sched_yield();
@@ -76,6 +87,7 @@ class ThreadWakeup {
     return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, val, nullptr, nullptr, 0);
   }
 
+  const int spins_;
   std::atomic<uint32_t> state_{kEmpty};
 };
 

@@ -77,9 +77,10 @@ class Wal {
   // that is already so, else on an I/O completion thread.
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done);
   absl::Status Flush();
-  // `hook` runs each time waiters (WaitDurable or WaitDurableAsync) are about to be woken, on
-  // the thread that wakes them, before it does: the engine makes the woken writers' records
-  // visible there in one go, instead of each of them on waking. Set before the first Append.
+  // `hook` runs each time waiters (WaitDurable or WaitDurableAsync) were woken, on the thread
+  // that woke them, right after: the engine makes the records appended since visible there in
+  // one go, while the write carrying them is in flight, so the next wake-up finds them in.
+  // Before waking, it held every wake-up back by that work. Set before the first Append.
   void SetWakeHook(absl::AnyInvocable<void()> hook) { wake_hook_ = std::move(hook); }
   // Retires every segment that holds only LSNs below `lsn`.
   absl::Status DropBelow(uint64_t lsn);
@@ -112,7 +113,7 @@ class Wal {
   struct SyncWaiter {
     uint64_t end = 0;
     absl::Status result;
-    ThreadWakeup woken;
+    ThreadWakeup woken{ThreadWakeup::Awaits::kDeviceWrite};
   };
   // Builds the next write from buffered bytes not yet submitted, if one may start now: not
   // over a block an in-flight write still owns, within the tear window and the in-flight limit,
