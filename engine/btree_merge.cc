@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "engine/btree_node.h"
 #include "uring/check.h"
@@ -15,6 +16,19 @@ namespace {
 constexpr size_t kMaxDepth = 32;
 // Pending entries worth this many leaves are written out while a leaf range is merged.
 constexpr size_t kEagerFlushPages = 8;
+// How far ahead of the change being merged its key and value are asked for. The changes point
+// into a memtable far larger than the CPU cache, in key order, which is random arena order:
+// each one read unannounced was a cache miss or two (perf: half of a checkpoint's CPU time).
+constexpr size_t kPrefetchChanges = 8;
+
+// Always inlined: GCC finds a function of prefetches alone pure, and drops calls to it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void PrefetchChange(const TreeChange& c) {
+  __builtin_prefetch(c.key.data());
+  // A short value's lines; a long one is copied as a stream, which the hardware prefetches.
+  for (size_t off = 0; off < std::min<size_t>(c.value.size(), 256); off += 64) {
+    __builtin_prefetch(c.value.data() + off);
+  }
+}
 
 // A leaf of the old tree and the lower bound of its key range (the separator before it).
 struct LeafSlot {
@@ -73,7 +87,7 @@ class Merger {
         pending_lo_ = leaves[i].lo;
         pending_has_lo_ = leaves[i].has_lo;
       }
-      absl::Status s = MergeLeaf(leaves[i].page, changes.subspan(ci, cj - ci));
+      absl::Status s = MergeLeaf(leaves[i].page, changes.subspan(ci, cj - ci), changes.subspan(ci));
       if (!s.ok()) return s;
       ci = cj;
       // An underfull result is merged with the next leaf rather than left a small page.
@@ -205,7 +219,9 @@ class Merger {
   }
 
   // Merges the old leaf's entries (if any) with `changes` into pending_, and frees the leaf.
-  absl::Status MergeLeaf(uint64_t page, absl::Span<const TreeChange> changes) {
+  // `ahead`: changes from the same first one to the end of all, to prefetch across leaves.
+  absl::Status MergeLeaf(uint64_t page, absl::Span<const TreeChange> changes,
+                         absl::Span<const TreeChange> ahead) {
     PageRef ref;
     NodeView node;
     uint32_t n = 0;
@@ -232,6 +248,7 @@ class Merger {
         absl::Status s = FlushPending(/*keep_tail=*/true);
         if (!s.ok()) return s;
       }
+      if (c + kPrefetchChanges < ahead.size()) PrefetchChange(ahead[c + kPrefetchChanges]);
       RawEntry e;
       std::string_view old_key;
       if (i < n) {
