@@ -39,8 +39,8 @@ class Log {
   virtual absl::Status WaitDurable(uint64_t end) = 0;
   // Same, without blocking: `done` runs (on an I/O completion thread) once durable or failed.
   virtual void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) = 0;
-  // `hook` runs before WaitDurable or WaitDurableAsync waiters are woken, on the thread that
-  // wakes them, each time some are. Set before the first Append.
+  // `hook` runs right after WaitDurable or WaitDurableAsync waiters were woken, on the thread
+  // that woke them, each time some were. Set before the first Append.
   virtual void SetWakeHook(absl::AnyInvocable<void()> hook) = 0;
   // Makes everything appended so far durable.
   virtual absl::Status Flush() = 0;

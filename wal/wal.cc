@@ -391,9 +391,10 @@ void Wal::ProgressLocked(Wakeups* out) {
 
 void Wal::Deliver(Wakeups& w) {
   if (w.write) SubmitWrite(std::move(*w.write), false);
-  if (wake_hook_ && (!w.waiters.empty() || !w.callbacks.empty())) wake_hook_();
+  const bool woke = !w.waiters.empty() || !w.callbacks.empty();
   for (SyncWaiter* waiter : w.waiters) waiter->woken.Post();
   for (auto& fn : w.callbacks) fn(w.status);
+  if (wake_hook_ && woke) wake_hook_();
 }
 
 void Wal::SubmitWrite(PreparedWrite w, bool caller_waits) {

@@ -36,13 +36,13 @@ struct MemLogState {
   // Everything appended so far becomes durable; waiting writers are woken.
   void MakeDurable() {
     std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> run;
-    if (wake_hook) wake_hook();
     {
       absl::MutexLock lock(&mu);
       durable_lsn = next_lsn;
       run.swap(held);
     }
     for (auto& [end, done] : run) done(absl::OkStatus());
+    if (wake_hook && !run.empty()) wake_hook();  // after waking, as Wal does
   }
 
   // The log fails: every waiter and every later append gets `cause`.
