@@ -51,10 +51,11 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
   std::unique_ptr<DBImpl> db(new DBImpl(options, std::move(path), std::move(parts)));
   absl::Status s = db->Recover();
   if (!s.ok()) return s;
-  // After each wake-up, the waking thread inserts what was appended since (mostly the records
-  // of the write now in flight): the writers it wakes next find their entries in. A woken
-  // writer whose entries are not in yet inserts them itself (Write -> MakeVisible).
-  db->parts_.log->SetWakeHook([p = db.get()] { p->InsertPending(); });
+  // While a log write is in flight, the log lends this thread time: it inserts what was
+  // appended so far (mostly the records of that write), so the writers woken once it is
+  // durable find their entries in. One whose entries are not in yet inserts them itself
+  // (Write -> MakeVisible).
+  db->parts_.log->SetCatchUpHook([p = db.get()] { p->InsertPending(); });
   db->checkpoint_thread_ = std::thread([p = db.get()] { p->CheckpointLoop(); });
   db->worker_ = std::thread([p = db.get()] { p->WorkerLoop(); });
   return std::unique_ptr<DB>(std::move(db));

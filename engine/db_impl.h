@@ -129,13 +129,13 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> last_sequence_{0};  // newest sequence visible to readers
 
   // Entries in the log but not yet in the memtable (pending_mem_), in log order. A sync
-  // write's go in before its writer is woken, by the thread that wakes it (Log::SetWakeHook),
-  // together with everyone else's pending then, in one MemTable::AddMany: the memtable's cache
-  // misses of a whole group commit overlap, where they were paid one insert after another
-  // (perf: 18% of the CPU time of 64 sync writers). Every Write also makes sure of its own
-  // before it returns (its batch must outlive them); a rotation inserts pending_ first.
-  // Neither lock is held while waiting for I/O: the waking thread may be the I/O completion
-  // thread. Lock order: write_mu_, mu_, insert_mu_, pending_mu_.
+  // write's go in while its log write is in flight, on a thread the log lends
+  // (Log::SetCatchUpHook), together with everyone else's pending then, in one
+  // MemTable::AddMany: the memtable's cache misses of a whole group commit overlap, where
+  // they were paid one insert after another (perf: 18% of the CPU time of 64 sync writers).
+  // Every Write also makes sure of its own before it returns (its batch must outlive them);
+  // a rotation inserts pending_ first. Neither lock is held while waiting for I/O: the
+  // inserting thread may be the I/O completion thread. Lock order: write_mu_, mu_, insert_mu_, pending_mu_.
   absl::Mutex insert_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
   std::vector<MemTable::NewEntry> inserting_ ABSL_GUARDED_BY(insert_mu_);
   absl::Mutex pending_mu_ ABSL_ACQUIRED_AFTER(insert_mu_);

@@ -39,9 +39,10 @@ class Log {
   virtual absl::Status WaitDurable(uint64_t end) = 0;
   // Same, without blocking: `done` runs (on an I/O completion thread) once durable or failed.
   virtual void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) = 0;
-  // `hook` runs right after WaitDurable or WaitDurableAsync waiters were woken, on the thread
-  // that woke them, each time some were. Set before the first Append.
-  virtual void SetWakeHook(absl::AnyInvocable<void()> hook) = 0;
+  // `hook` runs while a write is in flight, on a thread with time to spare: right after
+  // WaitDurable or WaitDurableAsync waiters were woken (on the thread that woke them), or on a
+  // writer waiting for its own write. Set before the first Append.
+  virtual void SetCatchUpHook(absl::AnyInvocable<void()> hook) = 0;
   // Makes everything appended so far durable.
   virtual absl::Status Flush() = 0;
   virtual uint64_t next_lsn() const = 0;

@@ -21,8 +21,8 @@ class WalLog final : public Log {
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) override {
     wal_->WaitDurableAsync(end, std::move(done));
   }
-  void SetWakeHook(absl::AnyInvocable<void()> hook) override {
-    wal_->SetWakeHook(std::move(hook));
+  void SetCatchUpHook(absl::AnyInvocable<void()> hook) override {
+    wal_->SetCatchUpHook(std::move(hook));
   }
   absl::Status Flush() override { return wal_->Flush(); }
   uint64_t next_lsn() const override { return wal_->next_lsn(); }

@@ -77,11 +77,12 @@ class Wal {
   // that is already so, else on an I/O completion thread.
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done);
   absl::Status Flush();
-  // `hook` runs each time waiters (WaitDurable or WaitDurableAsync) were woken, on the thread
-  // that woke them, right after: the engine makes the records appended since visible there in
-  // one go, while the write carrying them is in flight, so the next wake-up finds them in.
-  // Before waking, it held every wake-up back by that work. Set before the first Append.
-  void SetWakeHook(absl::AnyInvocable<void()> hook) { wake_hook_ = std::move(hook); }
+  // `hook` runs where a thread has time to spare while a write is in flight: right after it
+  // woke durable writers (WaitDurable or WaitDurableAsync), and on a writer that reaps its own
+  // write, between submitting it and its completion. The engine makes the records appended so
+  // far visible there in one go (its memtable insert), off every writer's wait: run before
+  // waking, it held every wake-up back by that work. Set before the first Append.
+  void SetCatchUpHook(absl::AnyInvocable<void()> hook) { catch_up_hook_ = std::move(hook); }
   // Retires every segment that holds only LSNs below `lsn`.
   absl::Status DropBelow(uint64_t lsn);
 
@@ -159,7 +160,7 @@ class Wal {
   const uint64_t data_bytes_;
 
   absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one Append at a time: LSN order
-  absl::AnyInvocable<void()> wake_hook_;  // set before appends start: read without a lock
+  absl::AnyInvocable<void()> catch_up_hook_;  // set before appends start: read without a lock
 
   mutable absl::Mutex mu_;
   absl::CondVar cv_;        // start and close: a segment became ready, the last write landed

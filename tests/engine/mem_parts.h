@@ -31,7 +31,7 @@ struct MemLogState {
   uint64_t durable_lsn = 0;
   std::vector<std::pair<uint64_t, absl::AnyInvocable<void(absl::Status)>>> held;
   absl::Status failed;  // once set, appends and waits fail with it (a failed log write)
-  absl::AnyInvocable<void()> wake_hook;  // Log::SetWakeHook's
+  absl::AnyInvocable<void()> catch_up_hook;  // Log::SetCatchUpHook's
 
   // Everything appended so far becomes durable; waiting writers are woken.
   void MakeDurable() {
@@ -42,7 +42,7 @@ struct MemLogState {
       run.swap(held);
     }
     for (auto& [end, done] : run) done(absl::OkStatus());
-    if (wake_hook && !run.empty()) wake_hook();  // after waking, as Wal does
+    if (catch_up_hook && !run.empty()) catch_up_hook();  // after waking, as Wal does
   }
 
   // The log fails: every waiter and every later append gets `cause`.
@@ -60,7 +60,7 @@ struct MemLogState {
 class MemLog : public Log {
  public:
   explicit MemLog(std::shared_ptr<MemLogState> state) : state_(std::move(state)) {}
-  ~MemLog() override { state_->wake_hook = nullptr; }  // the DB that set it is closing
+  ~MemLog() override { state_->catch_up_hook = nullptr; }  // the DB that set it is closing
   absl::StatusOr<Range> Append(std::string_view record) override {
     absl::MutexLock lock(&state_->mu);
     if (!state_->failed.ok()) return state_->failed;
@@ -94,8 +94,8 @@ class MemLog : public Log {
     }
     done(now);
   }
-  void SetWakeHook(absl::AnyInvocable<void()> hook) override {
-    state_->wake_hook = std::move(hook);
+  void SetCatchUpHook(absl::AnyInvocable<void()> hook) override {
+    state_->catch_up_hook = std::move(hook);
   }
   absl::Status Flush() override { return absl::OkStatus(); }
   uint64_t next_lsn() const override {
