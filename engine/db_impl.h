@@ -135,7 +135,8 @@ class DBImpl final : public DB {
   // they were paid one insert after another (perf: 18% of the CPU time of 64 sync writers).
   // Every Write also makes sure of its own before it returns (its batch must outlive them);
   // a rotation inserts pending_ first. Neither lock is held while waiting for I/O: the
-  // inserting thread may be the I/O completion thread. Lock order: write_mu_, mu_, insert_mu_, pending_mu_.
+  // inserting thread may be the I/O completion thread. Lock order: write_mu_, mu_,
+  // insert_mu_, pending_mu_.
   absl::Mutex insert_mu_ ABSL_ACQUIRED_AFTER(write_mu_);
   std::vector<MemTable::NewEntry> inserting_ ABSL_GUARDED_BY(insert_mu_);
   absl::Mutex pending_mu_ ABSL_ACQUIRED_AFTER(insert_mu_);

@@ -76,8 +76,9 @@ absl::Status Wal::Init() {
 Wal::~Wal() {
   {
     absl::MutexLock lock(&mu_);
-    // Nothing may still be writing from the buffer when it goes.
-    while (!inflight_.empty()) cv_.Wait(&mu_);
+    // Nothing may still be writing from the buffer when it goes, nor delivering a completion
+    // (it runs the catch-up hook after waking writers, who may be what closes the log).
+    while (!inflight_.empty() || delivering_ > 0) cv_.Wait(&mu_);
     stopping_ = true;
     cv_.SignalAll();
     alloc_cv_.Signal();
@@ -434,9 +435,11 @@ void Wal::OnWriteDone(uint64_t seq, const io::Completion& c) {
       ++first_inflight_seq_;
     }
     ProgressLocked(&wake);
-    if (inflight_.empty()) cv_.SignalAll();  // close waits for this
+    ++delivering_;
   }
   Deliver(wake);
+  absl::MutexLock lock(&mu_);
+  if (--delivering_ == 0 && inflight_.empty()) cv_.SignalAll();  // close waits for this
 }
 
 std::optional<absl::Status> Wal::LeadOrEnqueueLocked(uint64_t end, SyncWaiter* waiter) {

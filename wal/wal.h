@@ -193,6 +193,9 @@ class Wal {
   uint64_t ready_segment_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t wanted_segment_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Completions still delivering (waking writers, then the catch-up hook): the writers they
+  // woke may close the log at once, so its destructor waits for these too.
+  int delivering_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status allocator_error_ ABSL_GUARDED_BY(mu_);
   std::thread allocator_;
 };

@@ -283,6 +283,39 @@ TEST_P(DbTest, ManyConcurrentWritersAreAllAppliedAndSurviveReopen) {
   ExpectEqual(*db, model);
 }
 
+// The last sync writes return and the database is destroyed at once, while the thread that
+// woke those writers may still be finishing its work for the log (ASan sees a use after free).
+TEST_P(DbTest, DestroyedRightAfterTheLastSyncWritesReturn) {
+  constexpr int kRounds = 25;
+  constexpr int kThreads = 6;
+  constexpr int kWrites = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    std::vector<std::thread> threads;
+    std::atomic<int> errors{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kWrites; ++i) {
+          if (!db->Put({}, absl::StrCat("r", round, "-t", t, "-", i), "v").ok()) errors++;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    db.reset();
+    ASSERT_EQ(errors.load(), 0);
+  }
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  Model model;
+  for (int round = 0; round < kRounds; ++round) {
+    for (int t = 0; t < kThreads; ++t) {
+      for (int i = 0; i < kWrites; ++i) model[absl::StrCat("r", round, "-t", t, "-", i)] = "v";
+    }
+  }
+  ExpectEqual(*db, model);
+}
+
 // Scans over many leaves (on the pread path they prefetch the leaves ahead) while checkpoints
 // rewrite, free and reuse pages: every scan sees its own consistent state, in order, whole.
 TEST_P(DbTest, ScansAcrossManyLeavesWhileCheckpointsReusePages) {
