@@ -87,7 +87,7 @@ class Merger {
         pending_lo_ = leaves[i].lo;
         pending_has_lo_ = leaves[i].has_lo;
       }
-      absl::Status s = MergeLeaf(leaves[i].page, changes.subspan(ci, cj - ci), changes.subspan(ci));
+      absl::Status s = MergeLeaf(leaves[i].page, changes.subspan(ci), cj - ci);
       if (!s.ok()) return s;
       ci = cj;
       // An underfull result is merged with the next leaf rather than left a small page.
@@ -218,10 +218,10 @@ class Merger {
     return std::string_view(bytes, 8);
   }
 
-  // Merges the old leaf's entries (if any) with `changes` into pending_, and frees the leaf.
-  // `ahead`: changes from the same first one to the end of all, to prefetch across leaves.
-  absl::Status MergeLeaf(uint64_t page, absl::Span<const TreeChange> changes,
-                         absl::Span<const TreeChange> ahead) {
+  // Merges the old leaf's entries (if any) with the first `count` of `rest` into pending_, and
+  // frees the leaf. The changes after those are prefetched too: the next leaf takes them.
+  absl::Status MergeLeaf(uint64_t page, absl::Span<const TreeChange> rest, size_t count) {
+    const absl::Span<const TreeChange> changes = rest.first(count);
     PageRef ref;
     NodeView node;
     uint32_t n = 0;
@@ -248,7 +248,7 @@ class Merger {
         absl::Status s = FlushPending(/*keep_tail=*/true);
         if (!s.ok()) return s;
       }
-      if (c + kPrefetchChanges < ahead.size()) PrefetchChange(ahead[c + kPrefetchChanges]);
+      if (c + kPrefetchChanges < rest.size()) PrefetchChange(rest[c + kPrefetchChanges]);
       RawEntry e;
       std::string_view old_key;
       if (i < n) {
