@@ -9,7 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 
 namespace ringkv::crash {
 namespace {

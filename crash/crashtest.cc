@@ -1,4 +1,4 @@
-#include "crash/crashtest.h"
+#include "ringkv/crashtest.h"
 
 #include <poll.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "crash/history.h"
+#include "ringkv/history.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"

@@ -8,7 +8,7 @@
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "engine/btree_node.h"
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "uring/coding.h"
-#include "uring/check.h"
+#include "base/coding.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

@@ -13,9 +13,9 @@
 #include "absl/status/statusor.h"
 #include <vector>
 
-#include "engine/size_limits.h"
+#include "ringkv/size_limits.h"
 #include "engine/tree_pages.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 
 namespace ringkv {
 

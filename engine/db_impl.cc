@@ -12,8 +12,8 @@
 #include "engine/btree.h"
 #include "engine/btree_merge.h"
 #include "engine/db_iterator.h"
-#include "engine/size_limits.h"
-#include "uring/check.h"
+#include "ringkv/size_limits.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

@@ -14,14 +14,14 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
 #include "engine/tree_store.h"
 #include "engine/version.h"
 #include "engine/version_pins.h"
 #include "uring/io_backend.h"
-#include "uring/thread_wakeup.h"
+#include "base/thread_wakeup.h"
 
 namespace ringkv {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "engine/btree.h"
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "engine/version.h"
 
 namespace ringkv {

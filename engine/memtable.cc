@@ -9,8 +9,8 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "engine/key_order.h"
-#include "uring/coding.h"
-#include "uring/check.h"
+#include "base/coding.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

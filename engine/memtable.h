@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "engine/arena.h"
-#include "engine/write_batch.h"
+#include "ringkv/write_batch.h"
 
 namespace ringkv {
 

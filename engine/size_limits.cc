@@ -1,4 +1,4 @@
-#include "engine/size_limits.h"
+#include "ringkv/size_limits.h"
 
 #include "absl/strings/str_cat.h"
 

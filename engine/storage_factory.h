@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/log.h"
-#include "engine/options.h"
+#include "ringkv/options.h"
 #include "engine/tree_store.h"
 #include "uring/io_backend.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv {
 namespace {

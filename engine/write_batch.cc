@@ -1,8 +1,8 @@
-#include "engine/write_batch.h"
+#include "ringkv/write_batch.h"
 
 #include "absl/strings/str_cat.h"
-#include "uring/coding.h"
-#include "engine/size_limits.h"
+#include "base/coding.h"
+#include "ringkv/size_limits.h"
 
 namespace ringkv {
 

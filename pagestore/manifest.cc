@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 #include "uring/publish.h"
 
 namespace ringkv::pagestore {

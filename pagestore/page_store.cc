@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "pagestore/page_format.h"
-#include "uring/check.h"
+#include "base/check.h"
 #include "uring/dio_alignment.h"
 
 namespace ringkv::pagestore {

@@ -9,7 +9,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "crash/crashtest.h"
+#include "ringkv/crashtest.h"
 #include "tools/command.h"
 #include "uring/sabotage.h"
 

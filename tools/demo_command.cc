@@ -13,7 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "tools/command.h"
 
 ABSL_DECLARE_FLAG(std::string, dir);

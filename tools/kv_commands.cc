@@ -13,7 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "tools/command.h"
 #include "tools/escaping.h"
 #include "tools/io_flags.h"

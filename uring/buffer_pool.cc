@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 

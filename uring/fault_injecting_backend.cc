@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "uring/check.h"
+#include "base/check.h"
 #include "uring/dio_alignment.h"
 
 namespace ringkv::io {

@@ -1,7 +1,7 @@
 #include "uring/file_table.h"
 
 #include "absl/strings/str_cat.h"
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 

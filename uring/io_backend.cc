@@ -1,7 +1,7 @@
 #include "uring/io_backend.h"
 
 #include "absl/strings/str_cat.h"
-#include "uring/check.h"
+#include "base/check.h"
 #include "uring/posix_backend.h"
 #include "uring/uring_backend.h"
 

@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv::io {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 #include "uring/dio_alignment.h"
 #include "uring/sabotage.h"
 #include "wal/wal_format.h"

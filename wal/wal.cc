@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "uring/check.h"
-#include "uring/coding.h"
+#include "base/check.h"
+#include "base/coding.h"
 #include "uring/dio_alignment.h"
 #include "uring/sabotage.h"
 #include "wal/wal_format.h"

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "uring/io_backend.h"
-#include "uring/thread_wakeup.h"
+#include "base/thread_wakeup.h"
 #include "wal/log_reader.h"
 #include "wal/segment_files.h"
 #include "wal/wal_format.h"

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 
 namespace ringkv::wal {
 namespace {

@@ -20,7 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "engine/options.h"
+#include "ringkv/options.h"
 
 namespace ringkv::bench {
 namespace {

@@ -1,5 +1,5 @@
 #include "bench/peers/kv_store.h"
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "absl/strings/str_cat.h"
 
 namespace ringkv::bench {

@@ -1,2 +1,98 @@
-// <ringkv/db.h>: the public API of the embedded key-value store (see engine/db.h).
-#include "engine/db.h"
+// ringkv's public API: an embedded, durable, ordered key-value store. Open a DB on a directory;
+// Put/Delete/Write change it atomically and (by default) durably; Get and Iterator read it,
+// optionally at a Snapshot. Thread-safe: any number of threads may use one DB.
+//
+//   auto db = ringkv::DB::Open(ringkv::Options(), "/var/lib/app/db");
+//   if (!db.ok()) ...;
+//   absl::Status s = (*db)->Put({}, "key", "value");
+//   absl::StatusOr<std::string> v = (*db)->Get({}, "key");  // NotFound is a status
+#ifndef RINGKV_DB_H_
+#define RINGKV_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ringkv/options.h"
+#include "ringkv/write_batch.h"
+
+namespace ringkv {
+
+// A consistent point-in-time view; from DB::GetSnapshot, released with DB::ReleaseSnapshot.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  virtual uint64_t sequence() const = 0;
+};
+
+// An ordered cursor over keys. Sees one consistent state for its whole life (the snapshot it
+// was created at, or the state when it was created). Not thread-safe: one thread at a time.
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  virtual void Seek(std::string_view target) = 0;        // first key >= target
+  virtual void SeekForPrev(std::string_view target) = 0;  // last key <= target
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  // Valid() must be true; the views last until the iterator moves.
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // Not OK if the iterator stopped on an error (a corrupt page, say) rather than the end.
+  virtual absl::Status status() const = 0;
+};
+
+class DB {
+ public:
+  // Opens (creating it if options.create_if_missing) the database in directory `path`, and
+  // recovers it: loads the last checkpoint and replays the log after it. One process at a time:
+  // a second Open of the same path fails with FailedPrecondition naming the LOCK file.
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options, std::string_view path);
+
+  virtual ~DB() = default;
+
+  virtual absl::Status Put(const WriteOptions& options, std::string_view key,
+                           std::string_view value) = 0;
+  virtual absl::Status Delete(const WriteOptions& options, std::string_view key) = 0;
+  // All of `batch` or none of it, even across a crash.
+  virtual absl::Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
+  // Returns at once; `done` runs when the write is applied (and durable, if options.sync) or
+  // failed — on a ringkv I/O thread or, if the write completes at once, on the caller's thread.
+  virtual void WriteAsync(const WriteOptions& options, WriteBatch batch,
+                          absl::AnyInvocable<void(absl::Status)> done) = 0;
+
+  // The value, or NotFound.
+  virtual absl::StatusOr<std::string> Get(const ReadOptions& options, std::string_view key) = 0;
+  // `done` runs on a ringkv worker thread with the value or the error.
+  virtual void GetAsync(const ReadOptions& options, std::string key,
+                        absl::AnyInvocable<void(absl::StatusOr<std::string>)> done) = 0;
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+
+  virtual const Snapshot* GetSnapshot() = 0;
+  virtual void ReleaseSnapshot(const Snapshot* snapshot) = 0;
+
+  // Makes every write so far durable (for writes made with sync=false).
+  virtual absl::Status Flush() = 0;
+  // Writes the memtable into the page store and publishes it; the log before it is dropped.
+  virtual absl::Status Checkpoint() = 0;
+  // Flushes, stops background work and releases the lock. The destructor calls it.
+  virtual absl::Status Close() = 0;
+
+  // Checks the whole database: every page checksum, the key order of the tree, the free list.
+  // OK with a one-line summary, or DataLoss naming the file, page and offset of the first fault.
+  virtual absl::StatusOr<std::string> VerifyIntegrity() = 0;
+
+  // Statistics as text ("ringkv.stats": everything; or one figure by name, e.g.
+  // "ringkv.wal.bytes"); NotFound for an unknown name.
+  virtual absl::StatusOr<std::string> GetProperty(std::string_view name) = 0;
+};
+
+}  // namespace ringkv
+
+#endif  // RINGKV_DB_H_

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "engine/db.h"
+#include "ringkv/db.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/shell.h"

@@ -1,7 +1,7 @@
 // The crash harness end to end on ringkv: a quick run of each mode finds no violation in the
 // real engine, and each deliberately broken engine is caught, with the invariant named, within
 // the quick budget. A harness that passes a broken engine would be worthless.
-#include "crash/crashtest.h"
+#include "ringkv/crashtest.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // The history checker accepts exactly the states the durability contract allows and names the
 // invariant a bad state breaks.
-#include "crash/history.h"
+#include "ringkv/history.h"
 
 #include "gtest/gtest.h"
 

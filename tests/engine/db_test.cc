@@ -1,7 +1,7 @@
 // The engine on disk, through DB::Open: a random model test on both I/O backends and both read
 // paths across checkpoints and reopens; limits and bad input; the lock; foreign and newer
 // files; a SIGKILLed writer loses no acknowledged key.
-#include "engine/db.h"
+#include "ringkv/db.h"
 
 #include <signal.h>
 #include <sys/wait.h>

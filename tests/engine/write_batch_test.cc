@@ -1,10 +1,10 @@
 // WriteBatch encoding: entries come back in order, malformed reps are reported, limits apply.
-#include "engine/write_batch.h"
+#include "ringkv/write_batch.h"
 
 #include <string>
 #include <vector>
 
-#include "engine/size_limits.h"
+#include "ringkv/size_limits.h"
 #include "gtest/gtest.h"
 
 namespace ringkv {

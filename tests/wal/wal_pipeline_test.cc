@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/backends.h"
 #include "tests/support/temp_dir.h"
-#include "uring/check.h"
+#include "base/check.h"
 #include "uring/wrapping_backend.h"
 #include "wal/wal.h"
 #include "wal/wal_format.h"

@@ -26,7 +26,7 @@
 #include "tests/support/backends.h"
 #include "tests/support/temp_dir.h"
 #include "uring/fault_injecting_backend.h"
-#include "uring/coding.h"
+#include "base/coding.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {

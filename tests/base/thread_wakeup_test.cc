@@ -1,6 +1,6 @@
 // ThreadWakeup hands each Post to one Wait, whether the post comes first, while the waiter
 // spins, or once it sleeps; and a waiter may destroy it as soon as Wait returns.
-#include "uring/thread_wakeup.h"
+#include "base/thread_wakeup.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
 // WriteBatch collects puts and deletes that the engine applies atomically: one WAL record,
 // replayed whole or not at all. Its encoding is the WAL payload (docs/format.md, "WriteBatch").
-#ifndef RINGKV_ENGINE_WRITE_BATCH_H_
-#define RINGKV_ENGINE_WRITE_BATCH_H_
+#ifndef RINGKV_WRITE_BATCH_H_
+#define RINGKV_WRITE_BATCH_H_
 
 #include <cstdint>
 #include <string>
@@ -46,4 +46,4 @@ class WriteBatch {
 
 }  // namespace ringkv
 
-#endif  // RINGKV_ENGINE_WRITE_BATCH_H_
+#endif  // RINGKV_WRITE_BATCH_H_

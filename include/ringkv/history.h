@@ -1,8 +1,8 @@
 // The acknowledged history of a crash-test workload, and the check every crash state must pass:
 // the recovered database equals the history applied up to some point P, where P covers every
 // write acknowledged before the crash and no write begun after it (DESIGN.md's invariants 1-4).
-#ifndef RINGKV_CRASH_HISTORY_H_
-#define RINGKV_CRASH_HISTORY_H_
+#ifndef RINGKV_HISTORY_H_
+#define RINGKV_HISTORY_H_
 
 #include <cstdint>
 #include <functional>
@@ -71,4 +71,4 @@ class History {
 
 }  // namespace ringkv::crash
 
-#endif  // RINGKV_CRASH_HISTORY_H_
+#endif  // RINGKV_HISTORY_H_

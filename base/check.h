@@ -1,8 +1,8 @@
 // Invariant checks for ringkv. abseil 20220623 (Debian 12) has no ABSL_CHECK, so these stand in:
 // RINGKV_CHECK is always on (corruption of in-memory state must never reach the disk);
 // RINGKV_DCHECK is compiled out in release builds (NDEBUG) and documents cheaper invariants.
-#ifndef RINGKV_URING_CHECK_H_
-#define RINGKV_URING_CHECK_H_
+#ifndef RINGKV_BASE_CHECK_H_
+#define RINGKV_BASE_CHECK_H_
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,4 +24,4 @@
 #define RINGKV_DCHECK(cond) RINGKV_CHECK(cond)
 #endif
 
-#endif  // RINGKV_URING_CHECK_H_
+#endif  // RINGKV_BASE_CHECK_H_

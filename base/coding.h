@@ -1,6 +1,6 @@
 // Little-endian fixed-width and varint encoding shared by every on-disk format (docs/format.md).
-#ifndef RINGKV_URING_CODING_H_
-#define RINGKV_URING_CODING_H_
+#ifndef RINGKV_BASE_CODING_H_
+#define RINGKV_BASE_CODING_H_
 
 #include <cstdint>
 #include <cstring>
@@ -81,4 +81,4 @@ inline bool GetLengthPrefixed(std::string_view* in, std::string_view* out) {
 
 }  // namespace ringkv
 
-#endif  // RINGKV_URING_CODING_H_
+#endif  // RINGKV_BASE_CODING_H_

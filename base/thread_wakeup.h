@@ -2,8 +2,8 @@
 // waiter is asleep. std::binary_semaphore (libstdc++ 12) calls futex(WAKE) on every release:
 // with 64 sync writers that was one system call per write for a waiter that was, most of the
 // time, still spinning (measured: 0.9 futex calls per write, 0.23 real wake-ups).
-#ifndef RINGKV_URING_THREAD_WAKEUP_H_
-#define RINGKV_URING_THREAD_WAKEUP_H_
+#ifndef RINGKV_BASE_THREAD_WAKEUP_H_
+#define RINGKV_BASE_THREAD_WAKEUP_H_
 
 #include <linux/futex.h>
 #include <sched.h>
@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "uring/check.h"
+#include "base/check.h"
 
 namespace ringkv {
 
@@ -93,4 +93,4 @@ class ThreadWakeup {
 
 }  // namespace ringkv
 
-#endif  // RINGKV_URING_THREAD_WAKEUP_H_
+#endif  // RINGKV_BASE_THREAD_WAKEUP_H_

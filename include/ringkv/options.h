@@ -1,7 +1,7 @@
 // Options for opening a ringkv database and for each read and write. Defaults are what an
 // embedded user should get without thinking: durable writes, io_uring with a posix fallback.
-#ifndef RINGKV_ENGINE_OPTIONS_H_
-#define RINGKV_ENGINE_OPTIONS_H_
+#ifndef RINGKV_OPTIONS_H_
+#define RINGKV_OPTIONS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -70,4 +70,4 @@ struct ReadOptions {
 
 }  // namespace ringkv
 
-#endif  // RINGKV_ENGINE_OPTIONS_H_
+#endif  // RINGKV_OPTIONS_H_

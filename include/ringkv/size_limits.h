@@ -1,7 +1,7 @@
 // The size limits the engine enforces on keys and values (documented in docs/format.md and the
 // README); anything outside is rejected with InvalidArgument naming the limit.
-#ifndef RINGKV_ENGINE_SIZE_LIMITS_H_
-#define RINGKV_ENGINE_SIZE_LIMITS_H_
+#ifndef RINGKV_SIZE_LIMITS_H_
+#define RINGKV_SIZE_LIMITS_H_
 
 #include <cstddef>
 #include <string_view>
@@ -21,4 +21,4 @@ absl::Status CheckValue(std::string_view value);
 
 }  // namespace ringkv
 
-#endif  // RINGKV_ENGINE_SIZE_LIMITS_H_
+#endif  // RINGKV_SIZE_LIMITS_H_
