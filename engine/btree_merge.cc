@@ -67,12 +67,128 @@ class Merger {
       : reader_(reader), writer_(writer), payload_(writer.payload_size()) {}
 
   absl::StatusOr<TreeMergeStats> Run(uint64_t old_root, absl::Span<const TreeChange> changes) {
-    std::vector<LeafSlot> leaves;
-    if (old_root != kNoPage) {
-      absl::Status s = CollectLeaves(old_root, "", false, 0, &leaves);
+    std::vector<OutNode> top;
+    if (old_root == kNoPage) {
+      absl::Status s = MergeLeafRange({LeafSlot{}}, changes, &top);  // one range, every key
+      if (!s.ok()) return s;
+    } else {
+      absl::StatusOr<size_t> height = Height(old_root);
+      if (!height.ok()) return height.status();
+      absl::Status s = MergeSubtree(old_root, "", false, *height, changes, &top);
       if (!s.ok()) return s;
     }
-    if (leaves.empty()) leaves.push_back(LeafSlot{});  // one range covering every key
+    absl::StatusOr<uint64_t> root = BuildRoot(std::move(top));
+    if (!root.ok()) return root.status();
+    stats_.root = *root;
+    return stats_;
+  }
+
+ private:
+  // Levels above the leaves, along the leftmost path (every leaf is at the same depth).
+  absl::StatusOr<size_t> Height(uint64_t page) {
+    for (size_t height = 0; height <= kMaxDepth; ++height) {
+      absl::StatusOr<NodeView> node = ReadNode(page);
+      if (!node.ok()) return node.status();
+      if (node->kind() == TreePageKind::kLeaf) return height;
+      if (node->count() == 0) {
+        return absl::DataLossError(absl::StrCat("B+tree internal page ", page, " has no child"));
+      }
+      page = node->child(0);
+    }
+    return absl::DataLossError("B+tree deeper than 32 levels (a cycle?)");
+  }
+
+  // Parses `page`; its bytes stay valid until the next ReadNode.
+  absl::StatusOr<NodeView> ReadNode(uint64_t page) {
+    absl::StatusOr<PageRef> ref = reader_.Read(page);
+    if (!ref.ok()) return ref.status();
+    held_ = std::move(*ref);
+    return NodeView::Parse(held_);
+  }
+
+  // Merges `changes` (all within the subtree's key range, which starts at `lo`) into the subtree
+  // at `page`, `height` levels above the leaves, and appends the nodes that replace it, on the
+  // same level, to `out`. Only the paths to the leaves the changes touch are rewritten: a child
+  // no change reaches is kept, page and all.
+  absl::Status MergeSubtree(uint64_t page, const std::string& lo, bool has_lo, size_t height,
+                            absl::Span<const TreeChange> changes, std::vector<OutNode>* out) {
+    if (changes.empty()) {
+      out->push_back(OutNode{page, lo, has_lo});
+      return absl::OkStatus();
+    }
+    if (height == 0) return MergeLeafRange({LeafSlot{page, lo, has_lo}}, changes, out);
+    std::vector<LeafSlot> children;
+    absl::Status s = ReadChildren(page, lo, has_lo, &children);
+    if (!s.ok()) return s;
+    std::vector<OutNode> replaced;  // this node's new children
+    if (height == 1) {
+      s = MergeLeafRange(children, changes, &replaced);
+      if (!s.ok()) return s;
+    } else {
+      size_t ci = 0;
+      for (size_t i = 0; i < children.size(); ++i) {
+        size_t cj = ci;
+        while (cj < changes.size() &&
+               (i + 1 == children.size() || changes[cj].key < children[i + 1].lo)) {
+          ++cj;
+        }
+        s = MergeSubtree(children[i].page, children[i].lo, children[i].has_lo, height - 1,
+                         changes.subspan(ci, cj - ci), &replaced);
+        if (!s.ok()) return s;
+        ci = cj;
+      }
+      RINGKV_CHECK(ci == changes.size());
+    }
+    if (replaced.empty()) return absl::OkStatus();  // every key of the subtree was deleted
+    // The first new node covers the range from `lo` on, whatever its first key: keys between
+    // the two do not exist.
+    replaced.front().sep = lo;
+    replaced.front().has_sep = has_lo;
+    return BuildLevel(replaced, out);
+  }
+
+  // The children of internal page `page` with their lower bounds. Frees the page and its
+  // separators' overflow chains: the node is rewritten.
+  absl::Status ReadChildren(uint64_t page, const std::string& lo, bool has_lo,
+                            std::vector<LeafSlot>* children) {
+    absl::StatusOr<NodeView> node = ReadNode(page);
+    if (!node.ok()) return node.status();
+    if (node->kind() != TreePageKind::kInternal) {
+      return absl::DataLossError(absl::StrCat("B+tree page ", page, " should be internal"));
+    }
+    const PageRef ref = held_;  // EntryKey may read overflow pages; keep this node's bytes
+    children->reserve(node->count());
+    for (uint32_t i = 0; i < node->count(); ++i) {
+      LeafSlot child{node->child(i), lo, has_lo};
+      if (child.page == kNoPage) {
+        return absl::DataLossError(
+            absl::StrCat("B+tree internal page ", page, " child ", i, " is no page"));
+      }
+      if (i > 0) {
+        absl::StatusOr<RawEntry> e = node->Entry(i - 1);
+        if (!e.ok()) return e.status();
+        std::string scratch;
+        absl::StatusOr<std::string_view> k = EntryKey(reader_, *e, &scratch);
+        if (!k.ok()) return k.status();
+        child.lo = std::string(*k);
+        child.has_lo = true;
+        if (e->key_overflow()) {
+          absl::Status s = FreeChain(e->key_page());
+          if (!s.ok()) return s;
+        }
+      }
+      children->push_back(std::move(child));
+    }
+    Free(page);
+    return absl::OkStatus();
+  }
+
+  // Merges `changes` into the consecutive leaves `leaves` (a kNoPage leaf: an empty range) and
+  // appends the leaves that replace them to `out`.
+  absl::Status MergeLeafRange(const std::vector<LeafSlot>& leaves,
+                              absl::Span<const TreeChange> changes, std::vector<OutNode>* out) {
+    RINGKV_CHECK(pending_.empty());
+    RINGKV_CHECK(out_.empty());
     size_t ci = 0;
     for (size_t i = 0; i < leaves.size(); ++i) {
       const bool last = i + 1 == leaves.size();
@@ -90,52 +206,23 @@ class Merger {
       absl::Status s = MergeLeaf(leaves[i].page, changes.subspan(ci), cj - ci);
       if (!s.ok()) return s;
       ci = cj;
-      // An underfull result is merged with the next leaf rather than left a small page.
-      if (last || pending_payload_ >= payload_ / 4) {
+      // While the next leaf is rewritten anyway, its entries join the same run of pending
+      // entries, so the run is packed into full leaves (a leaf written at each old leaf's end
+      // left a part-filled leaf behind every touched one). Before an untouched leaf the run
+      // ends; a small rest is merged into that leaf rather than left a small page.
+      const bool next_touched =
+          !last && ci < changes.size() &&
+          (i + 2 == leaves.size() || changes[ci].key < leaves[i + 2].lo);
+      if (last || (!next_touched && pending_payload_ >= payload_ / 4)) {
         s = FlushPending();
         if (!s.ok()) return s;
       }
     }
     RINGKV_CHECK(ci == changes.size());
-    absl::StatusOr<uint64_t> root = BuildInternalLevels();
-    if (!root.ok()) return root.status();
-    stats_.root = *root;
-    return stats_;
-  }
-
- private:
-  absl::Status CollectLeaves(uint64_t page, const std::string& lo, bool has_lo, size_t depth,
-                             std::vector<LeafSlot>* leaves) {
-    if (depth > kMaxDepth) return absl::DataLossError("B+tree deeper than 32 levels (a cycle?)");
-    absl::StatusOr<PageRef> ref = reader_.Read(page);
-    if (!ref.ok()) return ref.status();
-    absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
-    if (!node.ok()) return node.status();
-    if (node->kind() == TreePageKind::kLeaf) {
-      leaves->push_back(LeafSlot{page, lo, has_lo});
-      return absl::OkStatus();
-    }
-    // Internal pages are all rebuilt, so every one of them (and its separators' chains) goes.
-    Free(page);
-    for (uint32_t i = 0; i < node->count(); ++i) {
-      std::string child_lo = lo;
-      bool child_has_lo = has_lo;
-      if (i > 0) {
-        absl::StatusOr<RawEntry> e = node->Entry(i - 1);
-        if (!e.ok()) return e.status();
-        std::string scratch;
-        absl::StatusOr<std::string_view> k = EntryKey(reader_, *e, &scratch);
-        if (!k.ok()) return k.status();
-        child_lo = std::string(*k);
-        child_has_lo = true;
-        if (e->key_overflow()) {
-          absl::Status s = FreeChain(e->key_page());
-          if (!s.ok()) return s;
-        }
-      }
-      absl::Status s = CollectLeaves(node->child(i), child_lo, child_has_lo, depth + 1, leaves);
-      if (!s.ok()) return s;
-    }
+    RINGKV_CHECK(pending_.empty());
+    out->insert(out->end(), std::make_move_iterator(out_.begin()),
+                std::make_move_iterator(out_.end()));
+    out_.clear();
     return absl::OkStatus();
   }
 
@@ -281,9 +368,10 @@ class Merger {
     return absl::OkStatus();
   }
 
-  // Packs pending_ into leaves, each as full as it goes. With keep_tail, stops at a leaf
-  // boundary once less than two leaves' worth is left, and keeps that rest pending (it may
-  // still merge with what follows); the leaves written are the same either way.
+  // Packs pending_ into leaves, each as full as it goes, except that the last two share what
+  // is left evenly (so no leaf ends up nearly empty). With keep_tail, stops at a leaf boundary
+  // once less than two leaves' worth is left, and keeps that rest pending (it may still merge
+  // with what follows).
   absl::Status FlushPending(bool keep_tail = false) {
     NodeBuilder leaf(TreePageKind::kLeaf, payload_);
     std::string sep = pending_lo_;
@@ -292,10 +380,12 @@ class Merger {
     size_t leaf_begin = 0;               // pending_ index of the leaf's first entry
     size_t left = pending_payload_;      // node bytes of the entries from leaf_begin on
     size_t leaf_bytes = 0;               // ... of those in `leaf`
+    size_t target = LeafTarget(left, keep_tail);
     for (size_t i = 0; i < pending_.size(); ++i) {
       const std::string_view key = PendingKey(pending_[i]);
       const std::string_view encoded = PendingEncoded(pending_[i]);
-      if (!leaf.empty() && !leaf.Fits(encoded.size())) {
+      if (!leaf.empty() &&
+          (!leaf.Fits(encoded.size()) || leaf_bytes + NodeBytes(pending_[i]) > target)) {
         absl::Status s = WriteNode(leaf, TreePageKind::kLeaf, sep, has_sep, &out_);
         if (!s.ok()) return s;
         leaf.Reset();
@@ -308,6 +398,7 @@ class Merger {
           KeepPendingFrom(leaf_begin, sep, has_sep);
           return absl::OkStatus();
         }
+        target = LeafTarget(left, keep_tail);
       }
       RINGKV_CHECK(leaf.Fits(encoded.size()));  // inline limits guarantee one entry fits
       leaf.AddEntry(encoded, key);
@@ -326,6 +417,13 @@ class Merger {
     pending_bytes_.clear();
     pending_payload_ = 0;
     return absl::OkStatus();
+  }
+
+  // How many node bytes the next leaf takes when `left` are still to be packed: a full leaf,
+  // or half of what is left once that is between one and two leaves (the last two balanced).
+  size_t LeafTarget(size_t left, bool keep_tail) const {
+    if (keep_tail || left <= payload_ || left >= 2 * payload_) return payload_;
+    return left / 2;
   }
 
   // Drops pending_'s entries before `first` (written out); the rest starts a leaf whose lower
@@ -360,48 +458,55 @@ class Merger {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<uint64_t> BuildInternalLevels() {
-    std::vector<OutNode> level = std::move(out_);
+  // Packs `children` (in key order, each but the first with its lower bound) into internal
+  // nodes, each as full as it goes, and appends them to `out`, one level up.
+  absl::Status BuildLevel(const std::vector<OutNode>& children, std::vector<OutNode>* out) {
+    RINGKV_CHECK(!children.empty());
+    NodeBuilder node(TreePageKind::kInternal, payload_);
+    OutNode first;
+    for (const OutNode& child : children) {
+      if (node.empty()) {
+        first = child;
+        node.AddChild(child.page);
+        continue;
+      }
+      RINGKV_CHECK(child.has_sep);
+      const bool overflow = child.sep.size() > MaxInlineKey(payload_);
+      std::string encoded;
+      // Size first (an overflow separator is an 8-byte page id), write a chain only once the
+      // separator is known to go into this node.
+      EncodeEntry(&encoded, overflow ? kKeyOverflow : 0, static_cast<uint32_t>(child.sep.size()),
+                  0, overflow ? std::string_view("\0\0\0\0\0\0\0\0", 8) : child.sep, "", false);
+      if (!node.Fits(encoded.size())) {
+        absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, out);
+        if (!s.ok()) return s;
+        node.Reset();
+        first = child;
+        node.AddChild(child.page);
+        continue;
+      }
+      if (overflow) {
+        absl::StatusOr<uint64_t> chain = WriteChain(child.sep);
+        if (!chain.ok()) return chain.status();
+        encoded.clear();
+        char id[8];
+        EncodeEntry(&encoded, kKeyOverflow, static_cast<uint32_t>(child.sep.size()), 0,
+                    PageIdBytes(*chain, id), "", false);
+      }
+      node.AddEntry(encoded, child.sep);
+      node.AddChild(child.page);
+    }
+    return WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, out);
+  }
+
+  // Adds levels above `level` until one node is left: the root (kNoPage for an empty tree).
+  absl::StatusOr<uint64_t> BuildRoot(std::vector<OutNode> level) {
     if (level.empty()) return kNoPage;
     while (level.size() > 1) {
       std::vector<OutNode> next;
-      NodeBuilder node(TreePageKind::kInternal, payload_);
-      OutNode first;
-      for (size_t i = 0; i < level.size(); ++i) {
-        const OutNode& child = level[i];
-        if (node.empty()) {
-          first = child;
-          node.AddChild(child.page);
-          continue;
-        }
-        RINGKV_CHECK(child.has_sep);
-        const bool overflow = child.sep.size() > MaxInlineKey(payload_);
-        std::string encoded;
-        // Size first (an overflow separator is an 8-byte page id), write a chain only once the
-        // separator is known to go into this node.
-        EncodeEntry(&encoded, overflow ? kKeyOverflow : 0, static_cast<uint32_t>(child.sep.size()),
-                    0, overflow ? std::string_view("\0\0\0\0\0\0\0\0", 8) : child.sep, "", false);
-        if (!node.Fits(encoded.size())) {
-          absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);
-          if (!s.ok()) return s;
-          node.Reset();
-          first = child;
-          node.AddChild(child.page);
-          continue;
-        }
-        if (overflow) {
-          absl::StatusOr<uint64_t> chain = WriteChain(child.sep);
-          if (!chain.ok()) return chain.status();
-          encoded.clear();
-          char id[8];
-          EncodeEntry(&encoded, kKeyOverflow, static_cast<uint32_t>(child.sep.size()), 0,
-                      PageIdBytes(*chain, id), "", false);
-        }
-        node.AddEntry(encoded, child.sep);
-        node.AddChild(child.page);
-      }
-      absl::Status s = WriteNode(node, TreePageKind::kInternal, first.sep, first.has_sep, &next);
+      absl::Status s = BuildLevel(level, &next);
       if (!s.ok()) return s;
+      RINGKV_CHECK(next.size() < level.size());
       level = std::move(next);
     }
     return level[0].page;
@@ -411,7 +516,8 @@ class Merger {
   TreePageWriter& writer_;
   const size_t payload_;
   TreeMergeStats stats_;
-  std::vector<OutNode> out_;
+  std::vector<OutNode> out_;  // leaves written by the leaf range being merged
+  PageRef held_;              // the node ReadNode parsed last
   std::vector<Pending> pending_;
   std::string pending_bytes_;   // the pending entries' keys and encodings
   size_t pending_payload_ = 0;  // bytes they take in a node

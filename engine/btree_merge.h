@@ -1,6 +1,6 @@
 // Builds the next version of the copy-on-write B+tree: merges a sorted batch of changes into the
 // tree of the previous version, rewriting only the leaves the changes touch (and underfull
-// neighbours), keeping every other leaf where it is, and rebuilding the small internal levels.
+// neighbours) and the internal nodes on the paths to them; every other page is kept.
 #ifndef RINGKV_ENGINE_BTREE_MERGE_H_
 #define RINGKV_ENGINE_BTREE_MERGE_H_
 
