@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/btree.h"
 #include "engine/btree_merge.h"
+#include "engine/checkpoint_steps.h"
 #include "engine/db_iterator.h"
 #include "ringkv/size_limits.h"
 #include "base/check.h"
@@ -545,18 +546,18 @@ void DBImpl::CheckpointLoop() {
 
 absl::Status DBImpl::CheckpointImmutable() {
   const uint64_t start_us = NowMicros();
-  std::shared_ptr<const Version> base;
+  std::shared_ptr<MemTable> imm;
   uint64_t end_lsn;
   {
     absl::MutexLock lock(&mu_);
-    base = current_;
+    imm = current_->imm;
     end_lsn = imm_end_lsn_;
   }
-  RINGKV_CHECK(base->imm != nullptr);
+  RINGKV_CHECK(imm != nullptr);
   // The newest version of each key in the immutable memtable, in key order.
   std::vector<TreeChange> changes;
-  changes.reserve(base->imm->entries());
-  MemTable::Iterator it(base->imm.get());
+  changes.reserve(imm->entries());
+  MemTable::Iterator it(imm.get());
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
     if (!changes.empty() && changes.back().key == it.key()) continue;  // an older version
     TreeChange c;
@@ -569,21 +570,23 @@ absl::Status DBImpl::CheckpointImmutable() {
   // a crash could leave the log ending before the checkpoint and new records below it.
   absl::Status s = parts_.log->WaitDurable(end_lsn);
   if (!s.ok()) return s;
-  absl::StatusOr<TreePageWriter*> writer = parts_.tree->BeginCheckpoint();
-  if (!writer.ok()) return writer.status();
-  absl::StatusOr<TreeMergeStats> merged =
-      MergeIntoTree(base->tree->pages(), base->tree->root(), changes, **writer);
-  if (!merged.ok()) {
-    parts_.tree->AbortCheckpoint();
-    return merged.status();
-  }
-  s = parts_.tree->CommitCheckpoint(merged->root, end_lsn);
-  if (!s.ok()) return s;
+  // Readers see each step's tree under the immutable memtable, which still answers for every
+  // key it holds, so what they read does not change while the steps land.
+  absl::StatusOr<TreeMergeStats> merged = CheckpointInSteps(
+      *parts_.tree, changes, end_lsn,
+      std::max<uint64_t>(1, options_.checkpoint_step_bytes / options_.page_size),
+      [this](std::shared_ptr<TreeVersion> tree) {
+        absl::MutexLock lock(&mu_);
+        auto next = std::make_shared<Version>(*current_);
+        next->tree = std::move(tree);
+        SetCurrent(std::move(next));
+      });
+  if (!merged.ok()) return merged.status();
   {
     absl::MutexLock lock(&mu_);
+    RINGKV_CHECK(current_->imm == imm);
     auto next = std::make_shared<Version>(*current_);
     next->imm = nullptr;
-    next->tree = parts_.tree->Current();
     SetCurrent(std::move(next));
     ++checkpoints_done_;
   }

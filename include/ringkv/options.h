@@ -41,6 +41,11 @@ struct Options {
   // starts while earlier ones land, which pays where the device, not the CPU, is the limit.
   // Measured on a 2-vCPU VM, 1 commits the most (docs/performance.md, "WAL").
   int wal_max_writes_in_flight = 1;
+  // A checkpoint publishes the tree in steps that each rewrite about this many bytes of pages,
+  // so the page file needs free room for one step rather than for a second copy of the tree
+  // (each step's freed pages are reused by the next). Smaller steps publish the manifest more
+  // often.
+  size_t checkpoint_step_bytes = 16ull << 20;
   // Checkpoint at least this often while there are writes (0: only by size and on demand).
   uint32_t checkpoint_interval_ms = 0;
   ReadPath read_path = ReadPath::kMmap;
