@@ -7,18 +7,18 @@
 #define RINGKV_PAGESTORE_PAGE_STORE_H_
 
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "pagestore/manifest.h"
+#include "pagestore/page_cache.h"
+#include "pagestore/page_mapping.h"
 #include "uring/io_backend.h"
 
 namespace ringkv::pagestore {
@@ -105,24 +105,32 @@ class PageStore {
   PageStoreStats stats() const;
 
  private:
-  struct CachedPage;
   struct BatchRead;
+  // Checkpoint writes go through registered buffers: kWriteBuffers of kWriteChunkBytes, so one
+  // batch of writes carries up to kWriteBuffers runs of consecutive pages.
+  static constexpr size_t kWriteChunkBytes = 256u << 10;
+  static constexpr size_t kWriteBuffers = 8;
+
   PageStore(io::IoBackend& io, std::string dir, const PageStoreOptions& options);
   absl::Status Init();
+  // page_store_read.cc: one page, from the mapping, the cache or the disk.
   absl::StatusOr<PageView> ReadPage(uint64_t id) const;
-  // Batch reads: Prepare fills what the mapping or the cache has and builds the read chains for
-  // the rest; Finish checks and caches what the chains read and delivers the views.
+  PageView MappedView(uint64_t id) const;
+  PageView CachedView(PageCache::Page page) const;
+  absl::StatusOr<std::string> ReadFromDisk(uint64_t id) const;
+  absl::Status CheckPage(uint64_t id, const uint8_t* page) const;
+  // The cheap check of the mapped path: the page says it is page `id`.
+  absl::Status CheckMappedPageId(uint64_t id) const;
+  // page_store_batch_read.cc: Prepare fills what the mapping or the cache has and builds the
+  // read chains for the rest; Finish checks and caches what the chains read and delivers the
+  // views.
   std::shared_ptr<BatchRead> PrepareBatch(absl::Span<const uint64_t> ids) const;
   absl::StatusOr<std::vector<PageView>> FinishBatch(BatchRead& batch) const;
   void SubmitBatchAsync(std::shared_ptr<BatchRead> batch, PagesCallback done) const;
-  // Looks `id` up in the pread path's cache (counting a hit or miss).
-  std::shared_ptr<CachedPage> CacheLookup(uint64_t id) const;
-  void CacheInsert(uint64_t id, std::shared_ptr<CachedPage> page) const;
-  PageView MappedView(uint64_t id) const;
-  absl::StatusOr<std::string> ReadFromDisk(uint64_t id) const;
-  absl::Status CheckPage(uint64_t id, const uint8_t* page) const;
+  // page_store.cc: pins of published versions.
   void Unpin(uint64_t generation);
   void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // page_store_checkpoint.cc.
   absl::Status WriteStaged();
 
   io::IoBackend& io_;
@@ -133,7 +141,8 @@ class PageStore {
   io::FileSlot read_file_;
   io::FileSlot write_file_;
   bool direct_ = false;
-  uint8_t* map_ = nullptr;  // the reserved read-only mapping, or null on the pread path
+  std::unique_ptr<PageMapping> map_;  // null on the pread path
+  std::unique_ptr<PageCache> cache_;  // of the pread path
   std::unique_ptr<io::BufferPool> write_pool_;
 
   mutable absl::Mutex mu_;
@@ -150,17 +159,10 @@ class PageStore {
   uint64_t next_page_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pages_written_ ABSL_GUARDED_BY(mu_) = 0;
 
-  // Page cache of the pread path: LRU, bounded.
-  mutable absl::Mutex cache_mu_;
-  mutable std::list<uint64_t> lru_ ABSL_GUARDED_BY(cache_mu_);
-  mutable absl::flat_hash_map<uint64_t, std::pair<std::shared_ptr<CachedPage>,
-                                                  std::list<uint64_t>::iterator>>
-      cache_ ABSL_GUARDED_BY(cache_mu_);
-  mutable uint64_t hits_ ABSL_GUARDED_BY(cache_mu_) = 0;
-  mutable uint64_t misses_ ABSL_GUARDED_BY(cache_mu_) = 0;
   // Asynchronous batch reads in flight: the destructor waits for them (they use the file and
   // the cache).
-  mutable int async_inflight_ ABSL_GUARDED_BY(cache_mu_) = 0;
+  mutable absl::Mutex async_mu_;
+  mutable int async_inflight_ ABSL_GUARDED_BY(async_mu_) = 0;
 };
 
 }  // namespace ringkv::pagestore

@@ -1,0 +1,149 @@
+// PageStore: building a checkpoint (Allocate/Stage/Free), writing it in batches through the
+// ring, fsyncing the page file and publishing the manifest that makes it the current version.
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "base/check.h"
+#include "pagestore/page_format.h"
+#include "pagestore/page_store.h"
+
+namespace ringkv::pagestore {
+namespace {
+
+// The file grows in large steps: at least this many pages, or a quarter of its size.
+constexpr uint64_t kMinGrowthPages = 256;
+
+}  // namespace
+
+absl::StatusOr<uint64_t> PageStore::Allocate() {
+  absl::MutexLock lock(&mu_);
+  if (!free_.empty()) {
+    const uint64_t id = free_.back();
+    free_.pop_back();
+    taken_from_free_.push_back(id);
+    return id;
+  }
+  if ((next_page_count_ + 1) * page_size_ > options_.max_file_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        path_, " would exceed its ", options_.max_file_bytes, "-byte limit (max_file_bytes)"));
+  }
+  return next_page_count_++;
+}
+
+absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_t> payload) {
+  if (payload.size() > payload_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("page payload of ", payload.size(),
+                                                   " bytes exceeds ", payload_size()));
+  }
+  std::string page(page_size_, '\0');
+  std::memcpy(page.data() + kPageHeaderBytes, payload.data(), payload.size());
+  absl::MutexLock lock(&mu_);
+  PageHeader h;
+  h.page_id = id;
+  h.generation = published_.generation + 1;
+  h.type = type;
+  uint8_t* p = reinterpret_cast<uint8_t*>(page.data());
+  EncodePageHeader(h, p);
+  h.checksum = PageChecksum(p, page_size_);
+  EncodePageHeader(h, p);
+  staged_[id] = std::move(page);
+  return absl::OkStatus();
+}
+
+void PageStore::Free(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  staged_free_.push_back(id);
+}
+
+void PageStore::Abort() {
+  absl::MutexLock lock(&mu_);
+  for (uint64_t id : taken_from_free_) free_.push_back(id);
+  taken_from_free_.clear();
+  staged_.clear();
+  staged_free_.clear();
+  next_page_count_ = published_.page_count;
+}
+
+absl::Status PageStore::WriteStaged() {
+  // Staged pages are only touched by the checkpointing thread; the lock guards the members.
+  std::map<uint64_t, std::string> staged;
+  uint64_t new_count, file_pages;
+  {
+    absl::MutexLock lock(&mu_);
+    staged.swap(staged_);
+    new_count = next_page_count_;
+    file_pages = file_pages_;
+  }
+  if (new_count > file_pages) {
+    // Grow in large steps (fallocate), not page by page.
+    const uint64_t grown = std::max({new_count, file_pages + kMinGrowthPages,
+                                     file_pages + file_pages / 4});
+    const uint64_t target = std::min(grown, options_.max_file_bytes / page_size_);
+    io::Completion c = io_.Run(io::Chain().Fallocate(write_file_.id(), 0, 0, target * page_size_));
+    if (!c.ok()) return c.status;
+    absl::MutexLock lock(&mu_);
+    file_pages_ = target;
+  }
+  // Runs of consecutive pages become one write each; up to kWriteBuffers writes per batch.
+  auto it = staged.begin();
+  while (it != staged.end()) {
+    io::Chain batch;
+    batch.set_linked(false);
+    std::vector<io::IoBuffer> used;
+    while (it != staged.end() && used.size() < kWriteBuffers) {
+      io::IoBuffer b = write_pool_->Acquire();
+      const uint64_t first = it->first;
+      size_t n = 0;
+      while (it != staged.end() && it->first == first + n && (n + 1) * page_size_ <= b.size) {
+        std::memcpy(b.data + n * page_size_, it->second.data(), page_size_);
+        ++n;
+        ++it;
+      }
+      batch.Write(write_file_.id(), b.data, n * page_size_, first * page_size_, b.index);
+      used.push_back(b);
+    }
+    io::Completion c = io_.Run(std::move(batch));
+    for (const io::IoBuffer& b : used) write_pool_->Release(b);
+    if (!c.ok()) return c.status;
+  }
+  io::Completion c = io_.Run(io::Chain().Fdatasync(write_file_.id()));
+  if (!c.ok()) return c.status;
+  for (const auto& [id, page] : staged) cache_->Erase(id);
+  absl::MutexLock l(&mu_);
+  pages_written_ += staged.size();
+  return absl::OkStatus();
+}
+
+absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn) {
+  absl::Status s = WriteStaged();
+  if (!s.ok()) return s;
+  Manifest next;
+  {
+    absl::MutexLock lock(&mu_);
+    next.page_size = page_size_;
+    next.root = root;
+    next.page_count = next_page_count_;
+    next.checkpoint_lsn = checkpoint_lsn;
+    next.generation = published_.generation + 1;
+    // Every page the new root cannot reach, whether reusable now or still pinned.
+    next.free_pages = free_;
+    for (const auto& [gen, pages] : pending_free_) {
+      next.free_pages.insert(next.free_pages.end(), pages.begin(), pages.end());
+    }
+    next.free_pages.insert(next.free_pages.end(), staged_free_.begin(), staged_free_.end());
+    std::sort(next.free_pages.begin(), next.free_pages.end());
+  }
+  s = PublishManifest(io_, dir_, next);
+  if (!s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  pending_free_[published_.generation].insert(pending_free_[published_.generation].end(),
+                                              staged_free_.begin(), staged_free_.end());
+  staged_free_.clear();
+  taken_from_free_.clear();
+  published_ = std::move(next);
+  ReleaseUnpinnedLocked();
+  return absl::OkStatus();
+}
+
+}  // namespace ringkv::pagestore
