@@ -57,21 +57,17 @@ absl::Status PageStore::Init() {
   }
   page_size_ = m->page_size;
 
-  // The page file: one descriptor to write (direct where the page size allows), one to read.
+  // The page file: one descriptor to write, one to read. Writes are buffered, not O_DIRECT:
+  // a checkpoint's pages are read next through the mapping (or preads), and a direct write
+  // leaves none of them in the page cache, so every first read of a new page went to the
+  // disk. Commit's fdatasync makes them durable before the manifest names them.
   absl::StatusOr<io::FileSlot> w = io_.ReserveFile();
   absl::StatusOr<io::FileSlot> r = io_.ReserveFile();
   if (!w.ok()) return w.status();
   if (!r.ok()) return r.status();
   write_file_ = std::move(*w);
   read_file_ = std::move(*r);
-  const io::DioAlignment align = io::DirectIoAlignment(dir_);
-  direct_ = align.supported && page_size_ % align.offset_bytes == 0 && page_size_ >= 4096;
-  io::Completion c = io_.Run(io::Chain().OpenAt(write_file_.id(), path_,
-                                                O_RDWR | O_CREAT | (direct_ ? O_DIRECT : 0), 0644));
-  if (!c.ok() && direct_ && c.results[0] == -EINVAL) {
-    direct_ = false;
-    c = io_.Run(io::Chain().OpenAt(write_file_.id(), path_, O_RDWR | O_CREAT, 0644));
-  }
+  io::Completion c = io_.Run(io::Chain().OpenAt(write_file_.id(), path_, O_RDWR | O_CREAT, 0644));
   if (!c.ok()) return c.status;
   if (fresh) {
     // The page file's name is durable before the manifest that makes this a database.

@@ -131,7 +131,9 @@ class PageStore {
   void Unpin(uint64_t generation);
   void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // page_store_checkpoint.cc.
-  absl::Status WriteStaged();
+  // Writes the staged pages (growing the file first if they lie beyond it) and forgets them;
+  // with `sync`, then fdatasyncs the page file.
+  absl::Status WriteStaged(bool sync);
 
   io::IoBackend& io_;
   const std::string dir_;
@@ -140,7 +142,6 @@ class PageStore {
   uint32_t page_size_ = 0;
   io::FileSlot read_file_;
   io::FileSlot write_file_;
-  bool direct_ = false;
   std::unique_ptr<PageMapping> map_;  // null on the pread path
   std::unique_ptr<PageCache> cache_;  // of the pread path
   std::unique_ptr<io::BufferPool> write_pool_;
@@ -158,6 +159,8 @@ class PageStore {
   std::vector<uint64_t> taken_from_free_ ABSL_GUARDED_BY(mu_);
   uint64_t next_page_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pages_written_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bytes of staged pages written since the page file's last fdatasync (checkpoint thread only).
+  uint64_t unsynced_bytes_ = 0;
 
   // Asynchronous batch reads in flight: the destructor waits for them (they use the file and
   // the cache).

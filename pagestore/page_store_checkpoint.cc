@@ -11,8 +11,17 @@
 namespace ringkv::pagestore {
 namespace {
 
-// The file grows in large steps: at least this many pages, or a quarter of its size.
-constexpr uint64_t kMinGrowthPages = 256;
+// The file grows in steps of at least this many pages, or a 32nd of its size: large enough
+// that fallocate is rare, small enough that the slack stays a few percent of the file.
+constexpr uint64_t kMinGrowthPages = 1024;
+constexpr uint64_t kGrowthDivisor = 32;
+// Staged pages are written once this many wait, so a checkpoint's memory stays bounded
+// whatever its size (they reach free or new slots no published version reaches, so writing
+// them before Commit is safe).
+constexpr size_t kStreamPages = 1024;
+// ... and the page file is fdatasynced after about this many bytes of such writes, so Commit's
+// own fdatasync does not have a whole checkpoint of dirty pages to write at once.
+constexpr uint64_t kSyncEveryBytes = 64ull << 20;
 
 }  // namespace
 
@@ -38,7 +47,7 @@ absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_
   }
   std::string page(page_size_, '\0');
   std::memcpy(page.data() + kPageHeaderBytes, payload.data(), payload.size());
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   PageHeader h;
   h.page_id = id;
   h.generation = published_.generation + 1;
@@ -48,7 +57,11 @@ absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_
   h.checksum = PageChecksum(p, page_size_);
   EncodePageHeader(h, p);
   staged_[id] = std::move(page);
-  return absl::OkStatus();
+  if (staged_.size() < kStreamPages) return absl::OkStatus();
+  lock.Release();
+  const bool sync = (unsynced_bytes_ += kStreamPages * page_size_) >= kSyncEveryBytes;
+  if (sync) unsynced_bytes_ = 0;
+  return WriteStaged(sync);
 }
 
 void PageStore::Free(uint64_t id) {
@@ -65,7 +78,7 @@ void PageStore::Abort() {
   next_page_count_ = published_.page_count;
 }
 
-absl::Status PageStore::WriteStaged() {
+absl::Status PageStore::WriteStaged(bool sync) {
   // Staged pages are only touched by the checkpointing thread; the lock guards the members.
   std::map<uint64_t, std::string> staged;
   uint64_t new_count, file_pages;
@@ -78,7 +91,7 @@ absl::Status PageStore::WriteStaged() {
   if (new_count > file_pages) {
     // Grow in large steps (fallocate), not page by page.
     const uint64_t grown = std::max({new_count, file_pages + kMinGrowthPages,
-                                     file_pages + file_pages / 4});
+                                     file_pages + file_pages / kGrowthDivisor});
     const uint64_t target = std::min(grown, options_.max_file_bytes / page_size_);
     io::Completion c = io_.Run(io::Chain().Fallocate(write_file_.id(), 0, 0, target * page_size_));
     if (!c.ok()) return c.status;
@@ -107,16 +120,19 @@ absl::Status PageStore::WriteStaged() {
     for (const io::IoBuffer& b : used) write_pool_->Release(b);
     if (!c.ok()) return c.status;
   }
-  io::Completion c = io_.Run(io::Chain().Fdatasync(write_file_.id()));
-  if (!c.ok()) return c.status;
   for (const auto& [id, page] : staged) cache_->Erase(id);
+  if (sync) {
+    io::Completion c = io_.Run(io::Chain().Fdatasync(write_file_.id()));
+    if (!c.ok()) return c.status;
+  }
   absl::MutexLock l(&mu_);
   pages_written_ += staged.size();
   return absl::OkStatus();
 }
 
 absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn) {
-  absl::Status s = WriteStaged();
+  absl::Status s = WriteStaged(/*sync=*/true);
+  unsynced_bytes_ = 0;
   if (!s.ok()) return s;
   Manifest next;
   {

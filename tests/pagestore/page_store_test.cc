@@ -105,6 +105,42 @@ TEST_P(PageStoreTest, PagesRoundTripAcrossReopen) {
   EXPECT_TRUE(s->Verify().ok());
 }
 
+// A checkpoint larger than the batch the store writes ahead of Commit: its pages reach the file
+// while it is staged, and an Abort afterwards leaves the published version as it was.
+TEST_P(PageStoreTest, LargeCheckpointsWriteAheadAndAnAbortLeavesThePublishedVersion) {
+  constexpr int kPages = 2500;  // a few write-ahead batches
+  std::vector<uint64_t> ids;
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    ids = WritePages(*s, kPages, 10);
+    // A second, larger checkpoint that fails before Commit.
+    for (int i = 0; i < kPages + 500; ++i) {
+      auto id = s->Allocate();
+      ASSERT_TRUE(id.ok());
+      ASSERT_TRUE(s->Stage(*id, 1, Bytes(Payload(*id, s->payload_size(), 'q'))).ok());
+    }
+    s->Abort();
+    auto v = s->Current();
+    EXPECT_EQ(v->page_count(), static_cast<uint64_t>(kPages));
+    for (uint64_t id : ids) {
+      auto p = v->Read(id);
+      ASSERT_TRUE(p.ok()) << p.status();
+      ASSERT_EQ(std::memcmp(p->payload, Payload(id, s->payload_size()).data(), p->size), 0);
+    }
+  }
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  auto v = s->Current();
+  EXPECT_EQ(v->page_count(), static_cast<uint64_t>(kPages));
+  for (uint64_t id : ids) {
+    auto p = v->Read(id);
+    ASSERT_TRUE(p.ok()) << p.status();
+    ASSERT_EQ(std::memcmp(p->payload, Payload(id, s->payload_size()).data(), p->size), 0);
+  }
+  EXPECT_TRUE(s->Verify().ok());
+}
+
 TEST_P(PageStoreTest, FlippedByteIsCaught) {
   {
     auto s = Open();
