@@ -1,27 +1,28 @@
-// DBImpl is the engine behind DB: the write path (a queue of writers whose leader appends a
-// whole group to the log and the memtable under one lock, durability waited for outside it),
-// reads through a Version, a background checkpoint thread
-// that merges the immutable memtable into the page store, and recovery at Open.
+// DBImpl is the engine behind DB: the write path (a WriteQueue whose leader appends a whole
+// group to the log and the memtable under one lock, durability waited for outside it), reads
+// through a Version, a background checkpoint thread that merges the immutable memtable into the
+// page store, and recovery at Open. Its member definitions are spread over files by job:
+// db_impl.cc (life cycle, failure state), db_recovery.cc, db_write.cc, db_read.cc,
+// db_checkpoint.cc, db_stats.cc.
 #ifndef RINGKV_ENGINE_DB_IMPL_H_
 #define RINGKV_ENGINE_DB_IMPL_H_
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
 #include "ringkv/db.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
+#include "engine/task_thread.h"
 #include "engine/tree_store.h"
 #include "engine/version.h"
 #include "engine/version_pins.h"
+#include "engine/write_queue.h"
 #include "uring/io_backend.h"
-#include "base/thread_wakeup.h"
 
 namespace ringkv {
 
@@ -33,7 +34,7 @@ struct DBParts {
   std::unique_ptr<Log> log;
 };
 
-class DBImpl final : public DB {
+class DBImpl final : public DB, private WriteQueue::Applier {
  public:
   // Recovers (replays `parts.log` from the tree's checkpoint LSN) and starts the checkpointer.
   static absl::StatusOr<std::unique_ptr<DB>> Start(const Options& options, std::string path,
@@ -61,18 +62,10 @@ class DBImpl final : public DB {
  private:
   DBImpl(const Options& options, std::string path, DBParts parts);
 
-  // A Write waiting in queue_: woken to lead the queue or because it is done; a leader that
-  // goes on leading is woken a second time, when its own write is durable (each wake-up is
-  // consumed by one wait; ThreadWakeup for the same reason as Wal::SyncWaiter).
-  struct QueuedWrite {
-    const WriteBatch* batch = nullptr;
-    bool sync = true;
-    bool lead = false;  // set before `wake`: this writer now leads
-    absl::Status status;
-    Log::Range range;
-    uint64_t last_seq = 0;  // of its last entry, once appended
-    ThreadWakeup wake;
-  };
+    // Sequence numbers: entry i of the batch logged at LSN `lsn` gets lsn + 1 + i. A record is
+  // longer than its entry count, so these never collide, grow with the log, and start at 1
+  // (0 means "before everything").
+  static uint64_t FirstSequence(uint64_t lsn) { return lsn + 1; }
 
   absl::Status Recover();
   // Appends `batch` to the log and the memtable; returns its log range.
@@ -86,18 +79,8 @@ class DBImpl final : public DB {
   void InsertPending() ABSL_LOCKS_EXCLUDED(insert_mu_, pending_mu_);
   // Returns once readers see the write whose last entry is `last_seq` (0: nothing appended).
   void MakeVisible(uint64_t last_seq) ABSL_LOCKS_EXCLUDED(insert_mu_, pending_mu_);
-  using Group = absl::InlinedVector<QueuedWrite*, 16>;
-  // The leader's part of Write: applies `self` and the writes queued behind it (`queued`: self
-  // was handed the lead at the queue's front), and goes on with the writes queued meanwhile
-  // while its own waits to be durable; then hands the lead to the next writer (or gives it
-  // up), and waits. Every sync follower is woken once its write is durable. Returns self's
-  // status.
-  absl::Status LeadWrites(QueuedWrite* self, bool queued);
-  // Moves writes from the queue's front into `group`, within the group's size bounds.
-  void TakeGroupLocked(Group* group) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
-  // Appends each write of `group` to the log and pending_, setting its range or status;
-  // `sync_end` becomes at least the end of every sync write applied. Not OK if any failed.
-  absl::Status ApplyGroup(const Group& group, uint64_t* sync_end);
+  // WriteQueue::Applier: what the queue's leader has done to a group, under write_mu_.
+  absl::Status ApplyGroup(const WriteQueue::Group& group, uint64_t* sync_end) override;
   // With write_mu_ held: fails if the DB is failed or closed, waits for a free immutable slot
   // and rotates a full memtable (any non-empty one if `force`), pending_ inserted first
   // (a rotation points pending_mem_ at the new memtable).
@@ -105,24 +88,24 @@ class DBImpl final : public DB {
   void Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, mu_);
   void CheckpointLoop();
   absl::Status CheckpointImmutable();
+  // Adds one finished checkpoint to the statistics GetProperty reports.
+  void RecordCheckpoint(uint64_t micros, uint64_t pages_written);
   std::shared_ptr<const Version> CurrentVersion();
   // current_ = v, and the same for lock-free readers.
   void SetCurrent(std::shared_ptr<const Version> v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Turns a failed I/O into the DB's sticky read-only state; returns the error to report.
-  absl::Status Fail(const absl::Status& cause);
+  absl::Status Fail(const absl::Status& cause) override;
   absl::Status FailedStatus() const;
   absl::Status CheckWritable() const;
-  void WorkerLoop();
 
   const Options options_;
   const std::string path_;
   DBParts parts_;
 
   // Writers queue here; the one at the front leads (applies a group for everyone). Followers
-  // sleep once, until their write is done, instead of convoying on write_mu_.
-  absl::Mutex queue_mu_ ABSL_ACQUIRED_BEFORE(write_mu_);
-  std::deque<QueuedWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool leading_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // sleep once, until their write is done, instead of convoying on write_mu_. Its lock is
+  // taken before write_mu_.
+  WriteQueue write_queue_;
 
   // Log order equals memtable order: both happen under write_mu_ (the durability wait doesn't).
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
@@ -162,10 +145,7 @@ class DBImpl final : public DB {
   std::atomic<uint64_t> checkpoint_pages_written_{0};
 
   // GetAsync work runs here so a caller's event loop never waits for a page read.
-  absl::Mutex work_mu_;
-  std::deque<absl::AnyInvocable<void()>> work_ ABSL_GUARDED_BY(work_mu_);
-  bool work_stopping_ ABSL_GUARDED_BY(work_mu_) = false;
-  std::thread worker_;
+  TaskThread get_async_thread_;
 };
 
 }  // namespace ringkv

@@ -2,12 +2,11 @@
 // sequence descending), in a skiplist: one writer at a time (the DB's write lock) and any
 // number of lock-free readers and iterators, which stay valid while writes go on.
 //
-// Point lookups go through a hash index beside the skiplist (key -> entry of its newest
-// version): a lookup costs a hash and one or two cache misses where the skiplist costs one per
-// level (~20 for a full memtable). The index is an open-addressing table sized once from the
-// memtable's budget; if more distinct keys arrive than it holds, it switches itself off and
-// lookups use the skiplist. In front of both, a Bloom filter that fits in the CPU cache answers
-// most lookups for keys the memtable does not hold.
+// Point lookups go through a hash index beside the skiplist (MemTableIndex: key -> entry of its
+// newest version), which costs a hash and one or two cache misses where the skiplist costs one
+// per level (~20 for a full memtable); in front of both, a Bloom filter (BloomFilter) that fits
+// in the CPU cache answers most lookups for keys the memtable does not hold. The skiplist is in
+// memtable.cc, bulk loading in memtable_bulk_load.cc.
 #ifndef RINGKV_ENGINE_MEMTABLE_H_
 #define RINGKV_ENGINE_MEMTABLE_H_
 
@@ -21,6 +20,8 @@
 #include <vector>
 
 #include "engine/arena.h"
+#include "engine/bloom_filter.h"
+#include "engine/memtable_index.h"
 #include "ringkv/write_batch.h"
 
 namespace ringkv {
@@ -77,9 +78,9 @@ class MemTable {
 
   // The arena (keys, values, nodes); the index beside it is fixed at construction.
   size_t ApproximateBytes() const { return arena_.MemoryUsage(); }
-  size_t IndexBytes() const { return index_slots_ * sizeof(uint64_t); }
+  size_t IndexBytes() const { return index_.bytes(); }
   // False once more distinct keys arrived than the index holds (lookups use the skiplist).
-  bool index_enabled() const { return !index_off_.load(std::memory_order_relaxed); }
+  bool index_enabled() const { return index_.enabled(); }
   uint64_t entries() const { return entries_.load(std::memory_order_relaxed); }
 
   // Walks every version in order. Valid while the memtable lives.
@@ -126,41 +127,14 @@ class MemTable {
   void Link(Node* n, int height, Node* const* prev);
   Node* FindLessThan(const char* entry) const;
   Node* FindLast() const;
-  // The encoded entry of the newest version of `key` (any sequence), or null; index on.
-  const char* IndexFind(std::string_view key, size_t hash) const;  // hash: HashKey(key)
-  void IndexInsert(const char* entry, size_t hash);  // hash: HashKey of the entry's key
 
   Arena arena_;
   Node* head_;
   std::atomic<int> max_height_{1};
   std::atomic<uint64_t> entries_{0};
   uint64_t rng_ = 0x9e3779b97f4a7c15ull;
-  // Open addressing, linear probing; a slot once set only ever moves to a newer version of the
-  // same key, so readers need no lock. Load factor kept <= 3/4. A slot holds the address of
-  // the encoded entry (key, tag and value together: one cache miss for a hit; user space, so
-  // below 2^48) with the top 16 bits of the key's hash above it, so a probe for an absent key
-  // rarely touches memory beyond the slot.
-  // An anonymous mapping (memory, not a file), so a big table is fresh zero pages faulted in
-  // as slots fill: constructing a memtable (under the DB's write lock, at rotation) does not
-  // clear 16 MiB first, as new[]() or a recycled calloc would (measured: 9 ms). Accessed
-  // through std::atomic_ref.
-  struct Unmap {
-    size_t bytes;
-    void operator()(uint64_t* p) const;
-  };
-  std::unique_ptr<uint64_t[], Unmap> index_;
-  size_t index_slots_ = 0;  // a power of two
-  size_t index_used_ = 0;   // writer only
-  std::atomic<bool> index_off_{false};
-  // A Bloom filter over every key added, small enough to stay in the CPU cache, so a lookup
-  // for a key this memtable does not hold (most lookups, once the data outgrew the memtable)
-  // rarely pays the index slot's cache miss (perf: 13% of a random-read run).
-  static uint64_t FilterBits(size_t hash);
-  size_t FilterWord(size_t hash) const;
-  bool FilterMayContain(size_t hash) const;
-  void FilterAdd(size_t hash);
-  std::unique_ptr<uint64_t[], Unmap> filter_;
-  size_t filter_words_ = 0;  // a power of two
+  MemTableIndex index_;
+  BloomFilter filter_;
 };
 
 }  // namespace ringkv
