@@ -6,24 +6,31 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "base/check.h"
 #include "engine/db_impl.h"
 #include "engine/storage_factory.h"
+#include "pagestore/manifest_format.h"
+#include "pagestore/page_format.h"
+#include "wal/wal_format.h"
 
 namespace ringkv {
 namespace {
 
 absl::Status CheckOptions(const Options& o) {
-  if (o.page_size < 512 || o.page_size > 65536 || (o.page_size & (o.page_size - 1)) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size ", o.page_size, " must be a power of two from 512 to 65536"));
+  if (!pagestore::IsValidPageSize(o.page_size)) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size ", o.page_size,
+                                                   " must be a power of two from ",
+                                                   pagestore::kMinPageSize, " to ",
+                                                   pagestore::kMaxPageSize));
   }
   if (o.memtable_bytes < (64u << 10)) {
     return absl::InvalidArgumentError(
         absl::StrCat("memtable_bytes ", o.memtable_bytes, " is below the minimum of 65536"));
   }
-  if (o.wal_segment_bytes < (64u << 10) || o.wal_segment_bytes % 4096 != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "wal_segment_bytes ", o.wal_segment_bytes, " must be a multiple of 4096, at least 65536"));
+  if (o.wal_segment_bytes < wal::kMinSegmentBytes || o.wal_segment_bytes % wal::kBlockBytes != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("wal_segment_bytes ", o.wal_segment_bytes,
+                                                   " must be a multiple of ", wal::kBlockBytes,
+                                                   ", at least ", wal::kMinSegmentBytes));
   }
   if (o.wal_max_writes_in_flight < 1 || o.wal_max_writes_in_flight > 64) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -60,18 +67,20 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
   std::string path(path_view);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty()) return absl::InvalidArgumentError("database path is empty");
+  RINGKV_DCHECK(path == "/" || path.back() != '/');
   absl::Status s = CheckOptions(options);
   if (!s.ok()) return s;
   absl::StatusOr<std::shared_ptr<io::IoBackend>> io = MakeBackend(options);
   if (!io.ok()) return io.status();
 
+  RINGKV_CHECK(*io != nullptr);
   // Does a database live there? The MANIFEST says so.
   bool exists = false;
   {
     absl::StatusOr<io::FileSlot> probe = (*io)->ReserveFile();
     if (!probe.ok()) return probe.status();
-    io::Completion c =
-        (*io)->Run(io::Chain().OpenAt(probe->id(), absl::StrCat(path, "/MANIFEST"), O_RDONLY));
+    io::Completion c = (*io)->Run(io::Chain().OpenAt(
+        probe->id(), absl::StrCat(path, "/", pagestore::kManifestName), O_RDONLY));
     if (c.ok()) {
       exists = true;
     } else if (c.results[0] == -ENOTDIR) {
@@ -87,8 +96,9 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
   }
   if (!exists) {
     if (!options.create_if_missing) {
-      return absl::NotFoundError(absl::StrCat("no database at ", path,
-                                              " (no MANIFEST); set create_if_missing to create"));
+      return absl::NotFoundError(absl::StrCat("no database at ", path, " (no ",
+                                              pagestore::kManifestName,
+                                              "); set create_if_missing to create"));
     }
     io::Completion c = (*io)->Run(io::Chain().MkdirAt(path, 0755));
     if (!c.ok() && c.results[0] != -EEXIST) return c.status;
@@ -112,10 +122,14 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
   absl::StatusOr<std::unique_ptr<TreeStore>> tree = OpenPageTreeStore(**io, path, options);
   if (!tree.ok()) return tree.status();
   parts.tree = std::move(*tree);
+  RINGKV_CHECK(parts.tree != nullptr);
+  // Recovery replays the log from the published checkpoint: the log opens at that LSN.
   const uint64_t checkpoint_lsn = parts.tree->Current()->checkpoint_lsn();
   absl::StatusOr<std::unique_ptr<Log>> log = OpenWalLog(**io, path, options, checkpoint_lsn);
   if (!log.ok()) return log.status();
   parts.log = std::move(*log);
+  RINGKV_CHECK(parts.log != nullptr);
+  RINGKV_CHECK(parts.lock != nullptr);
   return DBImpl::Start(options, path, std::move(parts));
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/coding.h"
+#include "engine/write_batch_format.h"
 #include "ringkv/size_limits.h"
 
 namespace ringkv {
@@ -13,10 +14,10 @@ void WriteBatch::Clear() {
   PutFixed32(&rep_, 0);
 }
 
-uint32_t WriteBatch::Count() const { return DecodeFixed32(rep_.data()); }
+uint32_t WriteBatch::Count() const { return DecodeFixed32(rep_.data() + kBatchCountOffset); }
 
 void WriteBatch::Put(std::string_view key, std::string_view value) {
-  EncodeFixed32(rep_.data(), Count() + 1);
+  EncodeFixed32(rep_.data() + kBatchCountOffset, Count() + 1);
   rep_.push_back(static_cast<char>(EntryType::kPut));
   PutVarint32(&rep_, static_cast<uint32_t>(key.size()));
   rep_.append(key);
@@ -25,7 +26,7 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
 }
 
 void WriteBatch::Delete(std::string_view key) {
-  EncodeFixed32(rep_.data(), Count() + 1);
+  EncodeFixed32(rep_.data() + kBatchCountOffset, Count() + 1);
   rep_.push_back(static_cast<char>(EntryType::kDelete));
   PutVarint32(&rep_, static_cast<uint32_t>(key.size()));
   rep_.append(key);
@@ -34,14 +35,19 @@ void WriteBatch::Delete(std::string_view key) {
 WriteBatch WriteBatch::FromRep(std::string rep) {
   WriteBatch b;
   b.rep_ = std::move(rep);
-  if (b.rep_.size() < 4) b.rep_.resize(4, '\xff');  // Iterate reports it as malformed
+  if (b.rep_.size() < kBatchHeaderBytes) {
+    b.rep_.resize(kBatchHeaderBytes, '\xff');  // Iterate reports it as malformed
+  }
   return b;
 }
 
 absl::Status WriteBatch::Iterate(Handler fn) const {
-  if (rep_.size() < 4) return absl::DataLossError("write batch shorter than its 4-byte header");
+  if (rep_.size() < kBatchHeaderBytes) {
+    return absl::DataLossError(absl::StrCat("write batch shorter than its ", kBatchHeaderBytes,
+                                            "-byte header"));
+  }
   std::string_view in(rep_);
-  in.remove_prefix(4);
+  in.remove_prefix(kBatchEntriesOffset);
   const uint32_t count = Count();
   uint32_t seen = 0;
   while (!in.empty()) {

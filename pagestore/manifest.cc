@@ -4,26 +4,70 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/check.h"
 #include "base/coding.h"
+#include "pagestore/page_format.h"
 #include "uring/publish.h"
 
 namespace ringkv::pagestore {
 namespace {
 
-constexpr char kMagic[8] = {'R', 'K', 'V', 'M', 'A', 'N', 'I', 'F'};
-// magic 8, version u32, page size u32, root, page count, checkpoint LSN, generation, free count.
-constexpr size_t kFixedBytes = 8 + 4 + 4 + 8 * 5;
-constexpr size_t kMaxManifestBytes = 1u << 30;
+// The free-list entry i's offset in the file.
+constexpr uint64_t FreeEntryOffset(uint64_t i) { return kManifestFreeListOffset + 8 * i; }
+
+// What DecodeManifest refuses as bad data, the encoder asserts: the same properties on both
+// sides, so a manifest this code writes always loads.
+absl::Status CheckDecodedFields(const Manifest& m, const std::string& path) {
+  if (!IsValidPageSize(m.page_size)) {
+    return absl::DataLossError(absl::StrCat("MANIFEST ", path, " names page size ", m.page_size,
+                                            " at offset ", kManifestPageSizeOffset));
+  }
+  if (m.root != kNoRoot && m.root >= m.page_count) {
+    return absl::DataLossError(absl::StrCat("MANIFEST ", path, " names root page ", m.root,
+                                            " beyond its ", m.page_count, " pages"));
+  }
+  for (size_t i = 0; i < m.free_pages.size(); ++i) {
+    const uint64_t p = m.free_pages[i];
+    if (p >= m.page_count) {
+      return absl::DataLossError(absl::StrCat("MANIFEST ", path, " lists free page ", p,
+                                              " beyond its ", m.page_count, " pages (offset ",
+                                              FreeEntryOffset(i), ")"));
+    }
+    if (i > 0 && p <= m.free_pages[i - 1]) {
+      return absl::DataLossError(absl::StrCat(
+          "MANIFEST ", path, " lists free page ", p, " at offset ", FreeEntryOffset(i),
+          p == m.free_pages[i - 1] ? " twice" : " out of ascending order", " (after page ",
+          m.free_pages[i - 1], ")"));
+    }
+  }
+  if (m.root != kNoRoot &&
+      std::binary_search(m.free_pages.begin(), m.free_pages.end(), m.root)) {
+    return absl::DataLossError(
+        absl::StrCat("MANIFEST ", path, " lists its root page ", m.root, " as free"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
 std::string EncodeManifest(const Manifest& m) {
-  std::string out(kMagic, 8);
+  RINGKV_CHECK(IsValidPageSize(m.page_size));
+  RINGKV_CHECK(m.root == kNoRoot || m.root < m.page_count);
+  for (size_t i = 0; i < m.free_pages.size(); ++i) {
+    RINGKV_CHECK(m.free_pages[i] < m.page_count);
+    RINGKV_CHECK(i == 0 || m.free_pages[i - 1] < m.free_pages[i]);  // ascending, so unique
+  }
+  RINGKV_CHECK(m.root == kNoRoot ||
+               !std::binary_search(m.free_pages.begin(), m.free_pages.end(), m.root));
+  RINGKV_CHECK(ManifestBytes(m.free_pages.size()) <= kMaxManifestBytes);
+
+  std::string out(kManifestMagic, sizeof(kManifestMagic));
   PutFixed32(&out, kManifestVersion);
   PutFixed32(&out, m.page_size);
   PutFixed64(&out, m.root);
@@ -31,67 +75,61 @@ std::string EncodeManifest(const Manifest& m) {
   PutFixed64(&out, m.checkpoint_lsn);
   PutFixed64(&out, m.generation);
   PutFixed64(&out, m.free_pages.size());
+  RINGKV_DCHECK(out.size() == kManifestFreeListOffset);
   for (uint64_t p : m.free_pages) PutFixed64(&out, p);
   PutFixed64(&out, XXH3_64bits(out.data(), out.size()));
+  RINGKV_DCHECK(out.size() == ManifestBytes(m.free_pages.size()));
   return out;
 }
 
 absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& path) {
-  if (b.size() < 12) {
+  if (b.size() < kManifestIdentityBytes) {
     return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is truncated: ", b.size(),
                                             " bytes, a manifest has at least ",
-                                            kFixedBytes + 8));
+                                            kManifestMinBytes));
   }
-  if (std::memcmp(b.data(), kMagic, 8) != 0) {
+  if (std::memcmp(b.data() + kManifestMagicOffset, kManifestMagic, sizeof(kManifestMagic)) != 0) {
     return absl::DataLossError(absl::StrCat(
         path, " is not a ringkv MANIFEST (bad magic): not a ringkv database, or damaged"));
   }
-  const uint32_t version = DecodeFixed32(b.data() + 8);
+  const uint32_t version = DecodeFixed32(b.data() + kManifestVersionOffset);
   if (version != kManifestVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "MANIFEST ", path, " has format version ", version, "; this ringkv reads version ",
         kManifestVersion, (version > kManifestVersion ? " (written by a newer ringkv)" : "")));
   }
-  if (b.size() < kFixedBytes + 8) {
+  if (b.size() < kManifestMinBytes) {
     return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is truncated: ", b.size(),
-                                            " bytes, need at least ", kFixedBytes + 8));
+                                            " bytes, need at least ", kManifestMinBytes));
   }
-  const uint64_t free_count = DecodeFixed64(b.data() + kFixedBytes - 8);
-  const uint64_t want = kFixedBytes + 8 * free_count + 8;
-  if (free_count > kMaxManifestBytes / 8 || b.size() != want) {
-    return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is truncated or too long: ",
-                                            b.size(), " bytes, its free list needs ", want));
+  const uint64_t free_count = DecodeFixed64(b.data() + kManifestFreeCountOffset);
+  if (free_count > kMaxManifestBytes / 8 || b.size() != ManifestBytes(free_count)) {
+    return absl::DataLossError(absl::StrCat(
+        "MANIFEST ", path, " is truncated or too long: ", b.size(), " bytes, its free list of ",
+        free_count, " pages needs ", free_count > kMaxManifestBytes / 8
+                                          ? absl::StrCat("over ", kMaxManifestBytes)
+                                          : absl::StrCat(ManifestBytes(free_count))));
   }
-  const uint64_t stored = DecodeFixed64(b.data() + want - 8);
-  const uint64_t actual = XXH3_64bits(b.data(), want - 8);
+  const uint64_t checksum_offset = FreeEntryOffset(free_count);
+  const uint64_t stored = DecodeFixed64(b.data() + checksum_offset);
+  const uint64_t actual = XXH3_64bits(b.data(), checksum_offset);
   if (stored != actual) {
     return absl::DataLossError(absl::StrFormat(
         "MANIFEST %s fails its checksum at offset %d: expected %016x, actual %016x", path,
-        want - 8, stored, actual));
+        checksum_offset, stored, actual));
   }
   Manifest m;
-  m.page_size = DecodeFixed32(b.data() + 12);
-  m.root = DecodeFixed64(b.data() + 16);
-  m.page_count = DecodeFixed64(b.data() + 24);
-  m.checkpoint_lsn = DecodeFixed64(b.data() + 32);
-  m.generation = DecodeFixed64(b.data() + 40);
+  m.page_size = DecodeFixed32(b.data() + kManifestPageSizeOffset);
+  m.root = DecodeFixed64(b.data() + kManifestRootOffset);
+  m.page_count = DecodeFixed64(b.data() + kManifestPageCountOffset);
+  m.checkpoint_lsn = DecodeFixed64(b.data() + kManifestCheckpointLsnOffset);
+  m.generation = DecodeFixed64(b.data() + kManifestGenerationOffset);
   m.free_pages.resize(free_count);
   for (uint64_t i = 0; i < free_count; ++i) {
-    m.free_pages[i] = DecodeFixed64(b.data() + kFixedBytes + 8 * i);
+    m.free_pages[i] = DecodeFixed64(b.data() + FreeEntryOffset(i));
   }
-  if (m.page_size < 512 || m.page_size > 65536 || (m.page_size & (m.page_size - 1)) != 0) {
-    return absl::DataLossError(absl::StrCat("MANIFEST ", path, " names page size ", m.page_size));
-  }
-  if (m.root != kNoRoot && m.root >= m.page_count) {
-    return absl::DataLossError(absl::StrCat("MANIFEST ", path, " names root page ", m.root,
-                                            " beyond its ", m.page_count, " pages"));
-  }
-  for (uint64_t p : m.free_pages) {
-    if (p >= m.page_count) {
-      return absl::DataLossError(absl::StrCat("MANIFEST ", path, " lists free page ", p,
-                                              " beyond its ", m.page_count, " pages"));
-    }
-  }
+  absl::Status s = CheckDecodedFields(m, path);
+  if (!s.ok()) return s;
   return m;
 }
 
@@ -112,10 +150,13 @@ absl::StatusOr<Manifest> LoadManifest(io::IoBackend& io, const std::string& dir)
     bytes.resize(have + (1 << 16));
     c = io.Run(io::Chain().ReadUpTo(f->id(), bytes.data() + have, 1 << 16, have));
     if (!c.ok()) return c.status;
+    RINGKV_CHECK(c.results[0] >= 0);
+    RINGKV_CHECK(c.results[0] <= (1 << 16));
     bytes.resize(have + static_cast<size_t>(c.results[0]));
     if (c.results[0] == 0) break;
     if (bytes.size() > kMaxManifestBytes) {
-      return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is larger than 1 GiB"));
+      return absl::DataLossError(absl::StrCat("MANIFEST ", path, " is larger than ",
+                                              kMaxManifestBytes, " bytes"));
     }
   }
   return DecodeManifest(bytes, path);

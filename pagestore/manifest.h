@@ -1,6 +1,6 @@
 // The MANIFEST names the published version of the page file: root page, page count, free list,
 // checkpoint LSN, generation, page size. It is replaced atomically (uring/publish.h); loading
-// checks everything and says precisely what is wrong. Layout: docs/format.md, "Manifest".
+// checks everything and says precisely what is wrong. Layout: pagestore/manifest_format.h.
 #ifndef RINGKV_PAGESTORE_MANIFEST_H_
 #define RINGKV_PAGESTORE_MANIFEST_H_
 
@@ -9,13 +9,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "pagestore/manifest_format.h"
 #include "uring/io_backend.h"
 
 namespace ringkv::pagestore {
-
-inline constexpr uint32_t kManifestVersion = 1;
-inline constexpr char kManifestName[] = "MANIFEST";
-inline constexpr uint64_t kNoRoot = ~0ull;
 
 struct Manifest {
   uint32_t page_size = 4096;

@@ -5,7 +5,7 @@
 namespace ringkv::pagestore {
 
 uint64_t PageChecksum(const uint8_t* page, uint32_t page_size) {
-  return XXH3_64bits(page + 8, page_size - 8);
+  return XXH3_64bits(page + kPageChecksummedFrom, page_size - kPageChecksummedFrom);
 }
 
 }  // namespace ringkv::pagestore

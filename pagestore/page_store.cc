@@ -14,11 +14,6 @@
 #include "uring/dio_alignment.h"
 
 namespace ringkv::pagestore {
-namespace {
-
-constexpr char kPageFileName[] = "pages.db";
-
-}  // namespace
 
 PageStore::PageStore(io::IoBackend& io, std::string dir, const PageStoreOptions& options)
     : io_(io),
@@ -42,9 +37,10 @@ absl::Status PageStore::Init() {
   if (!m.ok()) {
     if (!absl::IsNotFound(m.status())) return m.status();
     const uint32_t ps = options_.page_size;
-    if (ps < kMinPageSize || ps > kMaxPageSize || (ps & (ps - 1)) != 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("page size ", ps, " must be a power of two from 512 to 65536"));
+    if (!IsValidPageSize(ps)) {
+      return absl::InvalidArgumentError(absl::StrCat("page size ", ps,
+                                                     " must be a power of two from ",
+                                                     kMinPageSize, " to ", kMaxPageSize));
     }
     Manifest initial;
     initial.page_size = ps;
@@ -52,10 +48,11 @@ absl::Status PageStore::Init() {
     fresh = true;
   } else if (options_.expected_page_size != 0 && m->page_size != options_.expected_page_size) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "page size mismatch: ", dir_, "/MANIFEST says ", m->page_size,
+        "page size mismatch: ", dir_, "/", kManifestName, " says ", m->page_size,
         "-byte pages, but ", options_.expected_page_size, " were asked for"));
   }
   page_size_ = m->page_size;
+  RINGKV_CHECK(IsValidPageSize(page_size_));  // checked for a new store, decoded for an old one
 
   // The page file: one descriptor to write, one to read. Writes are buffered, not O_DIRECT:
   // a checkpoint's pages are read next through the mapping (or preads), and a direct write
@@ -99,6 +96,7 @@ absl::Status PageStore::Init() {
   free_ = published_.free_pages;
   // Lowest ids first, so the file stays dense.
   std::sort(free_.rbegin(), free_.rend());
+  RINGKV_DCHECK(free_.empty() || free_.front() < published_.page_count);
   return absl::OkStatus();
 }
 
@@ -112,6 +110,7 @@ PageStore::~PageStore() {
 
 std::shared_ptr<PageStore::Version> PageStore::Current() {
   absl::MutexLock lock(&mu_);
+  RINGKV_CHECK(published_.root == kNoRoot || published_.root < published_.page_count);
   ++pins_[published_.generation];
   Manifest m = published_;
   m.free_pages.clear();  // readers do not need it
@@ -122,14 +121,20 @@ PageStore::Version::~Version() { store_->Unpin(m_.generation); }
 
 void PageStore::Unpin(uint64_t generation) {
   absl::MutexLock lock(&mu_);
-  if (--pins_[generation] == 0) pins_.erase(generation);
+  auto it = pins_.find(generation);
+  RINGKV_CHECK(it != pins_.end());  // every Version pinned its generation in Current()
+  RINGKV_CHECK(it->second > 0);
+  if (--it->second == 0) pins_.erase(it);
   ReleaseUnpinnedLocked();
 }
 
 void PageStore::ReleaseUnpinnedLocked() {
   const uint64_t oldest = pins_.empty() ? published_.generation : pins_.begin()->first;
   while (!pending_free_.empty() && pending_free_.begin()->first < oldest) {
-    for (uint64_t id : pending_free_.begin()->second) free_.push_back(id);
+    for (uint64_t id : pending_free_.begin()->second) {
+      RINGKV_DCHECK(id < published_.page_count);
+      free_.push_back(id);
+    }
     pending_free_.erase(pending_free_.begin());
   }
 }
@@ -142,11 +147,11 @@ absl::Status PageStore::Verify() {
   }
   std::set<uint64_t> free(m.free_pages.begin(), m.free_pages.end());
   if (free.size() != m.free_pages.size()) {
-    return absl::DataLossError(absl::StrCat(dir_, "/MANIFEST lists a free page twice"));
+    return absl::DataLossError(absl::StrCat(dir_, "/", kManifestName, " lists a free page twice"));
   }
   if (m.root != kNoRoot && free.count(m.root)) {
-    return absl::DataLossError(absl::StrCat(dir_, "/MANIFEST lists the root page ", m.root,
-                                            " as free"));
+    return absl::DataLossError(absl::StrCat(dir_, "/", kManifestName, " lists the root page ",
+                                            m.root, " as free"));
   }
   for (uint64_t id = 0; id < m.page_count; ++id) {
     if (free.count(id)) continue;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -91,12 +92,16 @@ class PageStore {
   // True when reads go through the mapping (else through the ring and the cache).
   bool mapped() const { return map_ != nullptr; }
 
-  // One checkpoint at a time: Allocate/Stage/Free, then Commit or Abort.
+  // One checkpoint at a time: Allocate/Stage/Free, then Commit or Abort. Stage only pages this
+  // checkpoint allocated; Free pages of the published version.
   absl::StatusOr<uint64_t> Allocate();
   absl::Status Stage(uint64_t id, uint8_t type, absl::Span<const uint8_t> payload);
   void Free(uint64_t id);
   // Writes the staged pages (batched through the ring), fsyncs the page file, publishes the
-  // manifest; then Current() is the new version.
+  // manifest; then Current() is the new version. `checkpoint_lsn` is at least the published
+  // one's. DataLoss, with the checkpoint aborted and nothing published, if its frees show a
+  // damaged tree: a page freed twice, freed while free (or reused by this checkpoint), or
+  // beyond the file.
   absl::Status Commit(uint64_t root, uint64_t checkpoint_lsn);
   void Abort();
 
@@ -131,6 +136,13 @@ class PageStore {
   void Unpin(uint64_t generation);
   void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // page_store_checkpoint.cc.
+  void AbortLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The manifest this checkpoint would publish, and whether the tree's frees are consistent
+  // (DataLoss naming the page: freed twice, freed while free, or reused and freed).
+  Manifest NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckNextManifestLocked(const Manifest& next) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the staged pages (growing the file first if they lie beyond it) and forgets them;
   // with `sync`, then fdatasyncs the page file.
   absl::Status WriteStaged(bool sync);
@@ -156,7 +168,9 @@ class PageStore {
   // The checkpoint being built.
   std::map<uint64_t, std::string> staged_ ABSL_GUARDED_BY(mu_);  // id -> whole page
   std::vector<uint64_t> staged_free_ ABSL_GUARDED_BY(mu_);
-  std::vector<uint64_t> taken_from_free_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> taken_from_free_ ABSL_GUARDED_BY(mu_);  // in allocation order
+  absl::flat_hash_set<uint64_t> reused_ ABSL_GUARDED_BY(mu_);    // the same, to look up
+  absl::Status checkpoint_error_ ABSL_GUARDED_BY(mu_);  // the first damage Free saw
   uint64_t next_page_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pages_written_ ABSL_GUARDED_BY(mu_) = 0;
   // Bytes of staged pages written since the page file's last fdatasync (checkpoint thread only).

@@ -53,6 +53,7 @@ std::shared_ptr<PageStore::BatchRead> PageStore::PrepareBatch(
     b->loading[k] = std::move(page);
   }
   b->completions.resize(b->chains.size());
+  RINGKV_DCHECK(map_ == nullptr || b->chains.empty());
   return b;
 }
 
@@ -67,7 +68,9 @@ absl::StatusOr<std::vector<PageView>> PageStore::FinishBatch(BatchRead& b) const
     }
     if (b.loading[k] == nullptr) continue;  // was cached
     const auto [chain, op] = b.op_of[k];
+    RINGKV_DCHECK(chain < b.completions.size());
     const io::Completion& c = b.completions[chain];
+    RINGKV_DCHECK(op < c.results.size());  // every chain completed before FinishBatch
     const int32_t res = c.results[op];
     const io::Op read_op = [&] {
       io::Op o;
@@ -147,6 +150,7 @@ void PageStore::SubmitBatchAsync(std::shared_ptr<BatchRead> b, PagesCallback don
         d(FinishBatch(*b));
       }
       absl::MutexLock lock(&async_mu_);
+      RINGKV_CHECK(async_inflight_ > 0);
       --async_inflight_;
     });
   }

@@ -27,10 +27,13 @@ constexpr uint64_t kSyncEveryBytes = 64ull << 20;
 
 absl::StatusOr<uint64_t> PageStore::Allocate() {
   absl::MutexLock lock(&mu_);
+  RINGKV_DCHECK(next_page_count_ >= published_.page_count);
   if (!free_.empty()) {
     const uint64_t id = free_.back();
     free_.pop_back();
+    RINGKV_DCHECK(id < published_.page_count);
     taken_from_free_.push_back(id);
+    reused_.insert(id);
     return id;
   }
   if ((next_page_count_ + 1) * page_size_ > options_.max_file_bytes) {
@@ -48,6 +51,10 @@ absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_
   std::string page(page_size_, '\0');
   std::memcpy(page.data() + kPageHeaderBytes, payload.data(), payload.size());
   absl::ReleasableMutexLock lock(&mu_);
+  // Copy-on-write: only pages this checkpoint allocated are staged, never one the published
+  // version reaches.
+  RINGKV_CHECK(id < next_page_count_);
+  RINGKV_CHECK(id >= published_.page_count || reused_.contains(id));
   PageHeader h;
   h.page_id = id;
   h.generation = published_.generation + 1;
@@ -66,16 +73,77 @@ absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_
 
 void PageStore::Free(uint64_t id) {
   absl::MutexLock lock(&mu_);
+  // The id comes from the published tree, which on the mapped path is read without its
+  // checksum: a page beyond the file is damage, reported by Commit, not a crash.
+  if (id >= published_.page_count) {
+    if (checkpoint_error_.ok()) {
+      checkpoint_error_ = absl::DataLossError(absl::StrCat(
+          "checkpoint of ", path_, " frees page ", id, " beyond the ", published_.page_count,
+          " pages of generation ", published_.generation, " (a damaged tree page?)"));
+    }
+    return;
+  }
   staged_free_.push_back(id);
 }
 
 void PageStore::Abort() {
   absl::MutexLock lock(&mu_);
+  AbortLocked();
+}
+
+void PageStore::AbortLocked() {
   for (uint64_t id : taken_from_free_) free_.push_back(id);
   taken_from_free_.clear();
+  reused_.clear();
   staged_.clear();
   staged_free_.clear();
+  checkpoint_error_ = absl::OkStatus();
   next_page_count_ = published_.page_count;
+}
+
+Manifest PageStore::NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn) const {
+  Manifest next;
+  next.page_size = page_size_;
+  next.root = root;
+  next.page_count = next_page_count_;
+  next.checkpoint_lsn = checkpoint_lsn;
+  next.generation = published_.generation + 1;
+  // Every page the new root cannot reach, whether reusable now or still pinned.
+  next.free_pages = free_;
+  for (const auto& [gen, pages] : pending_free_) {
+    RINGKV_DCHECK(gen < published_.generation || pages.empty());
+    next.free_pages.insert(next.free_pages.end(), pages.begin(), pages.end());
+  }
+  next.free_pages.insert(next.free_pages.end(), staged_free_.begin(), staged_free_.end());
+  std::sort(next.free_pages.begin(), next.free_pages.end());
+  return next;
+}
+
+absl::Status PageStore::CheckNextManifestLocked(const Manifest& next) const {
+  if (!checkpoint_error_.ok()) return checkpoint_error_;
+  // A page listed twice was freed twice by this checkpoint, or freed while already free: the
+  // old tree reaches it twice, or reaches a free page. Either way the tree is damaged.
+  const auto twice = std::adjacent_find(next.free_pages.begin(), next.free_pages.end());
+  if (twice != next.free_pages.end()) {
+    return absl::DataLossError(absl::StrCat(
+        "checkpoint of ", path_, " frees page ", *twice, " twice, or while it is free (the tree ",
+        "of generation ", published_.generation, " reaches it twice, or reaches a free page)"));
+  }
+  // A page this checkpoint took from the free list was free: the old tree cannot reach it.
+  for (uint64_t id : staged_free_) {
+    if (reused_.contains(id)) {
+      return absl::DataLossError(absl::StrCat(
+          "checkpoint of ", path_, " frees page ", id, ", which was free and is reused by this ",
+          "checkpoint (the tree of generation ", published_.generation,
+          " reaches a free page)"));
+    }
+  }
+  if (next.root != kNoRoot &&
+      std::binary_search(next.free_pages.begin(), next.free_pages.end(), next.root)) {
+    return absl::DataLossError(absl::StrCat("checkpoint of ", path_, " frees its new root page ",
+                                            next.root));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status PageStore::WriteStaged(bool sync) {
@@ -88,11 +156,13 @@ absl::Status PageStore::WriteStaged(bool sync) {
     new_count = next_page_count_;
     file_pages = file_pages_;
   }
+  RINGKV_CHECK(staged.empty() || staged.rbegin()->first < new_count);
   if (new_count > file_pages) {
     // Grow in large steps (fallocate), not page by page.
     const uint64_t grown = std::max({new_count, file_pages + kMinGrowthPages,
                                      file_pages + file_pages / kGrowthDivisor});
     const uint64_t target = std::min(grown, options_.max_file_bytes / page_size_);
+    RINGKV_CHECK(target >= new_count);  // Allocate keeps the count within max_file_bytes
     io::Completion c = io_.Run(io::Chain().Fallocate(write_file_.id(), 0, 0, target * page_size_));
     if (!c.ok()) return c.status;
     absl::MutexLock lock(&mu_);
@@ -131,32 +201,33 @@ absl::Status PageStore::WriteStaged(bool sync) {
 }
 
 absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn) {
-  absl::Status s = WriteStaged(/*sync=*/true);
-  unsynced_bytes_ = 0;
-  if (!s.ok()) return s;
   Manifest next;
   {
     absl::MutexLock lock(&mu_);
-    next.page_size = page_size_;
-    next.root = root;
-    next.page_count = next_page_count_;
-    next.checkpoint_lsn = checkpoint_lsn;
-    next.generation = published_.generation + 1;
-    // Every page the new root cannot reach, whether reusable now or still pinned.
-    next.free_pages = free_;
-    for (const auto& [gen, pages] : pending_free_) {
-      next.free_pages.insert(next.free_pages.end(), pages.begin(), pages.end());
+    // The caller's contract: a checkpoint covers at least what the one before covered, and its
+    // root is a page of the new version.
+    RINGKV_CHECK(checkpoint_lsn >= published_.checkpoint_lsn);
+    RINGKV_CHECK(root == kNoRoot || root < next_page_count_);
+    next = NextManifestLocked(root, checkpoint_lsn);
+    absl::Status bad = CheckNextManifestLocked(next);
+    if (!bad.ok()) {
+      AbortLocked();  // nothing is published: the published version stays as it is
+      return bad;
     }
-    next.free_pages.insert(next.free_pages.end(), staged_free_.begin(), staged_free_.end());
-    std::sort(next.free_pages.begin(), next.free_pages.end());
   }
+  absl::Status s = WriteStaged(/*sync=*/true);
+  unsynced_bytes_ = 0;
+  if (!s.ok()) return s;
   s = PublishManifest(io_, dir_, next);
   if (!s.ok()) return s;
   absl::MutexLock lock(&mu_);
+  RINGKV_CHECK(next.generation == published_.generation + 1);
+  RINGKV_CHECK(next.page_count >= published_.page_count);
   pending_free_[published_.generation].insert(pending_free_[published_.generation].end(),
                                               staged_free_.begin(), staged_free_.end());
   staged_free_.clear();
   taken_from_free_.clear();
+  reused_.clear();
   published_ = std::move(next);
   ReleaseUnpinnedLocked();
   return absl::OkStatus();

@@ -71,6 +71,7 @@ absl::Status PageStore::CheckPage(uint64_t id, const uint8_t* page) const {
 }
 
 absl::StatusOr<std::string> PageStore::ReadFromDisk(uint64_t id) const {
+  RINGKV_DCHECK(id < options_.max_file_bytes / page_size_);
   std::string page(page_size_, '\0');
   io::Completion c = io_.Run(
       io::Chain().Read(read_file_.id(), page.data(), page_size_, id * page_size_));

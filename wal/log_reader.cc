@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/check.h"
 #include "base/coding.h"
 #include "uring/dio_alignment.h"
 #include "uring/sabotage.h"
@@ -18,11 +19,11 @@ namespace ringkv::wal {
 namespace {
 
 constexpr uint64_t kReadChunk = 4u << 20;
-constexpr uint64_t kBlock = 4096;
 
 // Reads a whole segment file (buffered: replay wants the page cache) through the ring.
 absl::Status ReadSegment(io::IoBackend& io, const std::string& path, uint64_t bytes,
                          std::string* out) {
+  RINGKV_DCHECK(bytes % kBlockBytes == 0);
   absl::StatusOr<io::FileSlot> f = io.ReserveFile();
   if (!f.ok()) return f.status();
   io::Completion c = io.Run(io::Chain().OpenAt(f->id(), path, O_RDONLY));
@@ -52,6 +53,12 @@ class Replayer {
       : io_(io), files_(files), data_bytes_(DataBytes(files.segment_bytes())) {}
 
   absl::StatusOr<ReplayResult> Run(uint64_t from, RecordFn fn) {
+    if (from % kFragmentAlign != 0) {
+      return absl::DataLossError(absl::StrCat(
+          "WAL replay in ", files_.dir(), " must start at a record boundary, but LSN ", from,
+          " is not ", kFragmentAlign, "-byte aligned (a damaged checkpoint LSN?)"));
+    }
+    from_ = from;
     std::vector<uint64_t> list;
     std::vector<std::string> retired;
     absl::Status s = files_.List(&list, &retired);
@@ -62,6 +69,7 @@ class Replayer {
     bool in_record = false;
     uint64_t record_start = 0;
     std::string record;
+    bool at_start = true;  // no fragment looked at yet
     for (uint64_t n = p / data_bytes_; present_.count(n); ++n) {
       Segment* seg = nullptr;
       s = Load(n, &seg);
@@ -71,14 +79,22 @@ class Replayer {
       const uint64_t seg_end = seg_start + data_bytes_;
       if (p < seg_start) p = seg_start;
       while (seg_end - p >= kMinFragmentSpace) {
+        RINGKV_DCHECK(p % kFragmentAlign == 0);
+        RINGKV_DCHECK(p >= seg_start);
+        RINGKV_DCHECK(!in_record || record_start < p);
         const char* at = seg->data.data() + kSegmentHeaderBytes + (p - seg_start);
         const FragmentHeader h = DecodeFragmentHeader(at);
         const bool type_ok =
             h.type == FragmentType::kSkip ||
             (h.type >= FragmentType::kFull && h.type <= FragmentType::kLast &&
              ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) == !in_record));
-        const bool shape_ok = h.lsn == p && type_ok &&
+        const bool shape_ok = h.lsn == p && type_ok && h.length <= kMaxFragmentPayload &&
                               h.length <= seg_end - p - kFragmentHeaderBytes;
+        if (at_start) {
+          s = CheckStartsRecord(p, at, seg_end, *seg, h);
+          if (!s.ok()) return s;
+          at_start = false;
+        }
         const uint64_t actual =
             shape_ok ? FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length))
                      : 0;
@@ -124,6 +140,7 @@ class Replayer {
       Segment seg{n, files_.PathOf(n), {}};
       absl::Status s = ReadSegment(io_, seg.path, files_.segment_bytes(), &seg.data);
       if (!s.ok()) return s;
+      RINGKV_DCHECK(seg.data.size() == files_.segment_bytes());
       const std::optional<SegmentHeader> h =
           DecodeSegmentHeader(std::string_view(seg.data).substr(0, kSegmentHeaderBytes));
       if (!h || h->number != n || h->segment_bytes != files_.segment_bytes()) {
@@ -141,11 +158,32 @@ class Replayer {
     return absl::OkStatus();
   }
 
+  // Replay starts at `p`: a whole, valid fragment there that continues or ends a record means
+  // `p` is not a record boundary, and replaying from it would drop the log as a torn tail.
+  absl::Status CheckStartsRecord(uint64_t p, const char* at, uint64_t seg_end, const Segment& seg,
+                                 const FragmentHeader& h) {
+    if (h.type != FragmentType::kMiddle && h.type != FragmentType::kLast) return absl::OkStatus();
+    if (h.lsn != p || h.length > kMaxFragmentPayload ||
+        h.length > seg_end - p - kFragmentHeaderBytes) {
+      return absl::OkStatus();
+    }
+    if (FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length)) !=
+        h.checksum) {
+      return absl::OkStatus();
+    }
+    return absl::DataLossError(absl::StrFormat(
+        "WAL replay must start at a record boundary, but LSN %d (%s at offset %d) holds the %s "
+        "fragment of a record that starts before it (a damaged checkpoint LSN?)",
+        p, seg.path, kSegmentHeaderBytes + (p - seg.number * data_bytes_),
+        h.type == FragmentType::kMiddle ? "middle" : "last"));
+  }
+
   // A fragment failed at `p`. If the next block starts with a valid skip fragment naming `p` as
   // where the zeros before it begin, the log continues there (its LSN); else nullopt.
   std::optional<uint64_t> SkipFrom(uint64_t p) {
-    if (p % kBlock == 0) return std::nullopt;
-    const uint64_t q = (p / kBlock + 1) * kBlock;
+    if (p % kBlockBytes == 0) return std::nullopt;
+    const uint64_t q = (p / kBlockBytes + 1) * kBlockBytes;
+    RINGKV_DCHECK(q > p);
     const uint64_t n = q / data_bytes_;
     Segment* seg = nullptr;
     if (!present_.count(n) || !Load(n, &seg).ok()) return std::nullopt;
@@ -197,8 +235,10 @@ class Replayer {
   }
 
   absl::StatusOr<ReplayResult> Finish(uint64_t end, ReplayResult* result) {
+    RINGKV_CHECK(end >= from_);  // replay never ends before where it started
+    RINGKV_CHECK(end % kFragmentAlign == 0);  // the writer goes on there: a fragment boundary
     result->end_lsn = end;
-    const uint64_t block_start = end / kBlock * kBlock;
+    const uint64_t block_start = end / kBlockBytes * kBlockBytes;
     const uint64_t n = end / data_bytes_;
     // The block's bytes, when the segment holding them is at hand (a block never spans two).
     auto it = cache_.find(n);
@@ -206,12 +246,14 @@ class Replayer {
       const uint64_t off = kSegmentHeaderBytes + (block_start - n * data_bytes_);
       result->tail = it->second.data.substr(off, end - block_start);
     }
+    RINGKV_DCHECK(result->tail.size() < kBlockBytes);
     return std::move(*result);
   }
 
   io::IoBackend& io_;
   const SegmentFiles& files_;
   const uint64_t data_bytes_;
+  uint64_t from_ = 0;  // where this replay started
   std::set<uint64_t> present_;
   std::map<uint64_t, Segment> cache_;
 };

@@ -28,7 +28,8 @@ struct ReplayResult {
 
 using RecordFn = absl::FunctionRef<absl::Status(uint64_t lsn, std::string_view record)>;
 
-// Delivers every whole record starting at or after `from` (a record boundary).
+// Delivers every whole record starting at or after `from`, which must be a record boundary (the
+// end of a record, as a checkpoint LSN is): DataLoss if the log shows it is not.
 absl::StatusOr<ReplayResult> ReplayLog(io::IoBackend& io, const SegmentFiles& files,
                                        uint64_t from, RecordFn fn);
 

@@ -52,7 +52,7 @@ absl::StatusOr<uint64_t> SegmentFiles::ExistingSegmentBytes(io::IoBackend& io,
   if (c.ok()) c = io.Run(io::Chain().ReadUpTo(f->id(), block.data(), block.size(), 0));
   if (!c.ok()) return c.status;
   const std::optional<SegmentHeader> h = DecodeSegmentHeader(block);
-  if (!h || h->segment_bytes < 2 * kSegmentHeaderBytes || h->segment_bytes % 4096 != 0) {
+  if (!h || h->segment_bytes < 2 * kSegmentHeaderBytes || h->segment_bytes % kBlockBytes != 0) {
     return absl::DataLossError(absl::StrCat(
         "WAL segment ", path, " has a bad header at offset 0: ",
         h ? absl::StrCat("segment size ", h->segment_bytes) : DescribeBadSegmentHeader(block)));

@@ -14,16 +14,14 @@
 namespace ringkv::wal {
 namespace {
 
-constexpr uint64_t kBlock = 4096;
 // The in-flight writes span at most kMaxWriteBytes; the rest fills while they land. Only a full
 // buffer drains every write (to slide the tail to the front), so make that rare.
 constexpr uint64_t kBufferBytes = 4 * kMaxWriteBytes;
 // A skip may leave the rest of a block behind before the fragment it precedes.
 constexpr uint64_t kSkipFragmentBytes = kFragmentHeaderBytes + kSkipPayloadBytes;
-constexpr uint64_t kMaxFragmentPayload = 256u << 10;
 
-uint64_t FloorBlock(uint64_t v) { return v / kBlock * kBlock; }
-uint64_t CeilBlock(uint64_t v) { return (v + kBlock - 1) / kBlock * kBlock; }
+uint64_t FloorBlock(uint64_t v) { return v / kBlockBytes * kBlockBytes; }
+uint64_t CeilBlock(uint64_t v) { return (v + kBlockBytes - 1) / kBlockBytes * kBlockBytes; }
 
 }  // namespace
 
@@ -36,9 +34,10 @@ Wal::Wal(io::IoBackend& io, std::string dir, const WalOptions& options, uint64_t
 
 absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(io::IoBackend& io, std::string dir,
                                                const WalOptions& options, uint64_t min_lsn) {
-  if (options.segment_bytes < (64u << 10) || options.segment_bytes % kBlock != 0) {
+  if (options.segment_bytes < kMinSegmentBytes || options.segment_bytes % kBlockBytes != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "WAL segment size ", options.segment_bytes, " must be a multiple of 4096, >= 65536"));
+        "WAL segment size ", options.segment_bytes, " must be a multiple of ", kBlockBytes,
+        ", >= ", kMinSegmentBytes));
   }
   if (options.max_writes_in_flight < 1 || options.max_writes_in_flight > 64) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -58,13 +57,13 @@ absl::Status Wal::Init() {
   absl::Status s = files_.EnsureDir();
   if (!s.ok()) return s;
   const io::DioAlignment align = io::DirectIoAlignment(files_.dir());
-  if (align.supported && (align.memory_bytes > kBlock || align.offset_bytes > kBlock)) {
+  if (align.supported && (align.memory_bytes > kBlockBytes || align.offset_bytes > kBlockBytes)) {
     return absl::FailedPreconditionError(absl::StrCat(
         files_.dir(), " needs ", align.offset_bytes, "-byte aligned direct I/O; the WAL writes ",
-        kBlock, "-byte blocks"));
+        kBlockBytes, "-byte blocks"));
   }
   absl::StatusOr<std::unique_ptr<io::BufferPool>> pool =
-      io_.CreateBufferPool(1, kBufferBytes, kBlock);
+      io_.CreateBufferPool(1, kBufferBytes, kBlockBytes);
   if (!pool.ok()) return pool.status();
   pool_ = std::move(*pool);
   buf_ = pool_->Acquire();
@@ -254,13 +253,13 @@ absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
     const uint64_t room = seg_end - next_lsn_ - kFragmentHeaderBytes;
     const uint64_t n = std::min<uint64_t>({record.size(), room, kMaxFragmentPayload});
     // Room for a skip too (the reserve may drain every write, and then none is needed).
-    absl::Status s = ReserveLocked(kBlock + kSkipFragmentBytes +
+    absl::Status s = ReserveLocked(kBlockBytes + kSkipFragmentBytes +
                                    AlignFragment(kFragmentHeaderBytes + n));
     if (!s.ok()) return s;
     // Only worth it when another write may start at once; else wait to rewrite the block.
     // Once bytes went into the block after the write that owns it, the block must be
     // rewritten (after that write lands) and cannot be left behind.
-    if (!inflight_.empty() && next_lsn_ == submitted_lsn_ && next_lsn_ % kBlock != 0 &&
+    if (!inflight_.empty() && next_lsn_ == submitted_lsn_ && next_lsn_ % kBlockBytes != 0 &&
         inflight_.size() < static_cast<size_t>(options_.max_writes_in_flight)) {
       // The block holding next_lsn_ is still being written from this buffer: bytes put into
       // it now might or might not reach the disk with that write, and rewriting the block
@@ -328,7 +327,7 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
   const uint64_t end = std::min(next_lsn_, FloorBlock(durable_lsn_.load(std::memory_order_relaxed)) + kMaxWriteBytes);
   // (After a skip, start is past submitted_lsn_: the zeros between need no write.)
   if (end <= std::max(submitted_lsn_, start)) return std::optional<PreparedWrite>();
-  RINGKV_DCHECK(start % kBlock == 0);
+  RINGKV_DCHECK(start % kBlockBytes == 0);
   RINGKV_DCHECK(start <= CeilBlock(submitted_lsn_));
   PreparedWrite w;
   w.end = end;

@@ -3,6 +3,7 @@
 #ifndef RINGKV_WAL_WAL_FORMAT_H_
 #define RINGKV_WAL_WAL_FORMAT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,10 +16,38 @@ inline constexpr char kSegmentMagic[8] = {'R', 'K', 'V', 'W', 'A', 'L', '0', '1'
 // segment is still read (it never holds one). New segments are written as version 2.
 inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr uint32_t kOldestReadableVersion = 1;
+// The unit of the log's O_DIRECT writes: a write covers whole blocks, a skip fragment starts
+// one, and two writes in flight never share one.
+inline constexpr uint64_t kBlockBytes = 4096;
 // The segment header fills one block; the data area (the LSN space) starts after it.
-inline constexpr uint64_t kSegmentHeaderBytes = 4096;
-// checksum u64 + lsn u64 + length u32 + type u8 + flags u8 + generation u16.
+inline constexpr uint64_t kSegmentHeaderBytes = kBlockBytes;
+// A segment is a whole number of blocks, at least this long.
+inline constexpr uint64_t kMinSegmentBytes = 64u << 10;
+
+// Segment header field offsets: magic, version u32, reserved u32, segment number u64, segment
+// bytes u64, XXH3-64 of the bytes before it u64; zeros to the end of the block.
+inline constexpr size_t kSegmentMagicOffset = 0;
+inline constexpr size_t kSegmentVersionOffset = 8;
+inline constexpr size_t kSegmentReservedOffset = 12;
+inline constexpr size_t kSegmentNumberOffset = 16;
+inline constexpr size_t kSegmentBytesOffset = 24;
+inline constexpr size_t kSegmentChecksumOffset = 32;
+inline constexpr size_t kSegmentHeaderUsedBytes = 40;
+
+// Fragment header field offsets: checksum u64 (of bytes 8..24 and the payload), lsn u64,
+// length u32, type u8, flags u8, generation u16.
+inline constexpr size_t kFragmentChecksumOffset = 0;
+inline constexpr size_t kFragmentLsnOffset = 8;
+inline constexpr size_t kFragmentLengthOffset = 16;
+inline constexpr size_t kFragmentTypeOffset = 20;
+inline constexpr size_t kFragmentFlagsOffset = 21;
+inline constexpr size_t kFragmentGenerationOffset = 22;
 inline constexpr uint64_t kFragmentHeaderBytes = 24;
+// The checksum covers the header from here on, then the payload.
+inline constexpr size_t kFragmentChecksummedFrom = kFragmentLsnOffset;
+// A record longer than this is cut into first, middle and last fragments; the reader refuses a
+// longer fragment as damaged.
+inline constexpr uint64_t kMaxFragmentPayload = 256u << 10;
 // Fragments start at 8-byte aligned LSNs, so a scan for valid fragments can step by 8.
 inline constexpr uint64_t kFragmentAlign = 8;
 // A segment tail shorter than this is padding: writer and reader both skip to the next segment.
@@ -34,6 +63,26 @@ inline constexpr uint64_t kMaxWriteBytes = 1u << 20;
 // position is still being written by an earlier group-commit write (docs/format.md).
 enum class FragmentType : uint8_t { kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4, kSkip = 5 };
 inline constexpr uint64_t kSkipPayloadBytes = 8;
+
+static_assert(sizeof(kSegmentMagic) == kSegmentVersionOffset - kSegmentMagicOffset);
+static_assert(kSegmentReservedOffset == kSegmentVersionOffset + 4);
+static_assert(kSegmentNumberOffset == kSegmentReservedOffset + 4);
+static_assert(kSegmentBytesOffset == kSegmentNumberOffset + 8);
+static_assert(kSegmentChecksumOffset == kSegmentBytesOffset + 8);
+static_assert(kSegmentHeaderUsedBytes == kSegmentChecksumOffset + 8);
+static_assert(kSegmentHeaderUsedBytes <= kSegmentHeaderBytes);
+static_assert(kMinSegmentBytes % kBlockBytes == 0);
+static_assert(kMinSegmentBytes >= kSegmentHeaderBytes + kMinFragmentSpace);
+static_assert(kFragmentLsnOffset == kFragmentChecksumOffset + 8);
+static_assert(kFragmentLengthOffset == kFragmentLsnOffset + 8);
+static_assert(kFragmentTypeOffset == kFragmentLengthOffset + 4);
+static_assert(kFragmentFlagsOffset == kFragmentTypeOffset + 1);
+static_assert(kFragmentGenerationOffset == kFragmentFlagsOffset + 1);
+static_assert(kFragmentHeaderBytes == kFragmentGenerationOffset + 2);
+static_assert(kFragmentHeaderBytes % kFragmentAlign == 0);
+static_assert(kBlockBytes % kFragmentAlign == 0, "a block starts at a fragment boundary");
+static_assert(kMaxWriteBytes % kBlockBytes == 0, "the tear window is whole blocks");
+static_assert(kSkipPayloadBytes + kFragmentHeaderBytes < kBlockBytes);
 
 struct FragmentHeader {
   uint64_t checksum = 0;  // XXH3-64 of bytes 8..24 of the header and the payload

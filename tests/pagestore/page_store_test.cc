@@ -212,6 +212,71 @@ TEST_P(PageStoreTest, FreedPagesAreReusedOnlyAfterPublicationAndUnpinning) {
   EXPECT_EQ(s->stats().free_pages, 8u) << "the eight pages freed last";
 }
 
+// The old tree's frees are checked before anything is written: a damaged tree (on the mmap
+// path pages are read without their checksum) must not publish a free list that hands one page
+// out twice. The checkpoint is refused and aborted; the published version stays usable.
+TEST_P(PageStoreTest, CommitRefusesAPageFreedTwice) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  std::vector<uint64_t> old = WritePages(*s, 4, 1);
+  s->Free(old[1]);
+  s->Free(old[1]);
+  absl::StatusOr<uint64_t> id = s->Allocate();
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(s->Stage(*id, 1, Bytes(Payload(*id, s->payload_size()))).ok());
+  absl::Status c = s->Commit(*id, 2);
+  EXPECT_EQ(c.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(c.message()), HasSubstr(absl::StrCat("frees page ", old[1], " twice")));
+  EXPECT_EQ(s->Current()->generation(), 1u) << "nothing was published";
+  EXPECT_EQ(s->stats().pages_written, 4u) << "nothing was written";
+  // The refused checkpoint was aborted: the next one starts clean.
+  WritePages(*s, 2, 2);
+  EXPECT_EQ(s->Current()->generation(), 2u);
+  EXPECT_TRUE(s->Verify().ok());
+}
+
+TEST_P(PageStoreTest, CommitRefusesFreeingAFreePage) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  std::vector<uint64_t> old = WritePages(*s, 4, 1);
+  s->Free(old[3]);
+  WritePages(*s, 1, 2);  // publishes old[3] as free (pending while generation 1 was pinned)
+  s->Free(old[3]);
+  absl::Status c = s->Commit(kNoRoot, 3);
+  EXPECT_EQ(c.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(c.message()), HasSubstr(absl::StrCat("frees page ", old[3])));
+  EXPECT_EQ(s->Current()->generation(), 2u);
+}
+
+TEST_P(PageStoreTest, CommitRefusesFreeingAPageBeyondTheFile) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  WritePages(*s, 4, 1);
+  s->Free(4);
+  absl::Status c = s->Commit(kNoRoot, 2);
+  EXPECT_EQ(c.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(c.message()), HasSubstr("frees page 4 beyond the 4 pages"));
+  EXPECT_EQ(s->Current()->generation(), 1u);
+}
+
+TEST_P(PageStoreTest, CommitRefusesFreeingAPageItReused) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  std::vector<uint64_t> old = WritePages(*s, 4, 1);
+  s->Free(old[2]);
+  WritePages(*s, 1, 2);  // nothing pins generation 1: old[2] is reusable at once
+  absl::StatusOr<uint64_t> id = s->Allocate();
+  ASSERT_TRUE(id.ok());
+  ASSERT_EQ(*id, old[2]) << "the free page is reused first";
+  ASSERT_TRUE(s->Stage(*id, 1, Bytes(Payload(*id, s->payload_size()))).ok());
+  s->Free(old[2]);  // a damaged tree still reaching the page it freed
+  absl::Status c = s->Commit(*id, 3);
+  EXPECT_EQ(c.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(c.message()),
+              HasSubstr(absl::StrCat("frees page ", old[2], ", which was free and is reused")));
+  EXPECT_EQ(s->Current()->generation(), 2u);
+}
+
 TEST_P(PageStoreTest, ManifestDamageGetsSpecificErrors) {
   {
     auto s = Open();

@@ -169,6 +169,37 @@ TEST_P(WalTest, ConcurrentAppendersAreAllAcknowledgedAndReplayedOnceInOrder) {
   }
 }
 
+// Replay trusts its start to be a record boundary (a checkpoint LSN); one that is not must be
+// reported, not taken for a torn tail (which would drop every record after it).
+TEST_P(WalTest, ReplayFromInsideARecordIsDataLoss) {
+  {
+    auto w = OpenWal(*io_);
+    ASSERT_NE(w, nullptr);
+    ASSERT_TRUE(w->Append(Payload(1, 300000)).ok());  // more than one fragment holds
+    ASSERT_TRUE(w->Append(Payload(2, 100)).ok());
+    ASSERT_TRUE(w->Flush().ok());
+  }
+  const std::string seg0 = ringkv::testing::ReadFileOrDie(SegmentPath(0));
+  const FragmentHeader first = DecodeFragmentHeader(seg0.data() + kSegmentHeaderBytes);
+  ASSERT_EQ(first.type, FragmentType::kFirst);
+  uint64_t second = AlignFragment(kFragmentHeaderBytes + first.length);
+  if (DataBytes(kSegment) - second < kMinFragmentSpace) second = DataBytes(kSegment);
+
+  std::vector<std::pair<uint64_t, std::string>> got;
+  absl::Status s = ReplayAll(&got, second);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("must start at a record boundary"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(absl::StrCat("LSN ", second)));
+  EXPECT_TRUE(got.empty());
+
+  s = ReplayAll(&got, kFragmentAlign / 2);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("is not 8-byte aligned"));
+
+  ASSERT_TRUE(ReplayAll(&got, 0).ok());
+  EXPECT_EQ(got.size(), 2u);
+}
+
 TEST_P(WalTest, ReopenContinuesAtTheRightLsn) {
   uint64_t end1;
   {
