@@ -3,6 +3,10 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,33 +22,26 @@
 namespace ringkv::wal {
 namespace {
 
-constexpr uint64_t kReadChunk = 4u << 20;
+// Segments are read in chunks of this many bytes as replay reaches them (buffered: replay wants
+// the page cache), so a replay reads the log it replays and little more, not whole segments.
+constexpr uint64_t kReadChunk = 1u << 20;
+// Chunks read together when replay moves into a new one (sequential read-ahead).
+constexpr uint64_t kReadAheadChunks = 4;
+// Had the log gone on past the tear window, a fragment would start within this many bytes of
+// any point of it: the longest fragment, the zeros a skip leaves at the end of a block, and a
+// segment's unusable tail. So a torn-tail check looks this far, not to the end of the log.
+constexpr uint64_t kTailScanBytes =
+    kFragmentHeaderBytes + kMaxFragmentPayload + kBlockBytes + kMinFragmentSpace;
 
-// Reads a whole segment file (buffered: replay wants the page cache) through the ring.
-absl::Status ReadSegment(io::IoBackend& io, const std::string& path, uint64_t bytes,
-                         std::string* out) {
-  RINGKV_DCHECK(bytes % kBlockBytes == 0);
-  absl::StatusOr<io::FileSlot> f = io.ReserveFile();
-  if (!f.ok()) return f.status();
-  io::Completion c = io.Run(io::Chain().OpenAt(f->id(), path, O_RDONLY));
-  if (!c.ok()) return c.status;
-  out->assign(bytes, '\0');
-  for (uint64_t off = 0; off < bytes;) {
-    io::Chain batch;
-    batch.set_linked(false);
-    for (int i = 0; i < 8 && off < bytes; ++i, off += kReadChunk) {
-      batch.ReadUpTo(f->id(), out->data() + off, std::min(kReadChunk, bytes - off), off);
-    }
-    c = io.Run(std::move(batch));
-    if (!c.ok()) return c.status;
-  }
-  return absl::OkStatus();
-}
-
+// One segment file, read chunk by chunk into a buffer of its whole size (pages never touched
+// are never backed by memory).
 struct Segment {
-  uint64_t number;
+  uint64_t number = 0;
   std::string path;
-  std::string data;
+  uint64_t size = 0;
+  std::unique_ptr<char[]> data;
+  std::vector<bool> loaded;  // per kReadChunk
+  io::FileSlot file;
 };
 
 class Replayer {
@@ -74,7 +71,6 @@ class Replayer {
       Segment* seg = nullptr;
       s = Load(n, &seg);
       if (!s.ok()) return s;
-      result.bytes_read += seg->data.size();
       const uint64_t seg_start = n * data_bytes_;
       const uint64_t seg_end = seg_start + data_bytes_;
       if (p < seg_start) p = seg_start;
@@ -82,7 +78,10 @@ class Replayer {
         RINGKV_DCHECK(p % kFragmentAlign == 0);
         RINGKV_DCHECK(p >= seg_start);
         RINGKV_DCHECK(!in_record || record_start < p);
-        const char* at = seg->data.data() + kSegmentHeaderBytes + (p - seg_start);
+        const uint64_t offset = kSegmentHeaderBytes + (p - seg_start);
+        absl::StatusOr<const char*> header = Bytes(*seg, offset, kFragmentHeaderBytes);
+        if (!header.ok()) return header.status();
+        const char* at = *header;
         const FragmentHeader h = DecodeFragmentHeader(at);
         const bool type_ok =
             h.type == FragmentType::kSkip ||
@@ -90,6 +89,11 @@ class Replayer {
              ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) == !in_record));
         const bool shape_ok = h.lsn == p && type_ok && h.length <= kMaxFragmentPayload &&
                               h.length <= seg_end - p - kFragmentHeaderBytes;
+        if (shape_ok) {
+          absl::StatusOr<const char*> whole =
+              Bytes(*seg, offset, kFragmentHeaderBytes + h.length);
+          if (!whole.ok()) return whole.status();
+        }
         if (at_start) {
           s = CheckStartsRecord(p, at, seg_end, *seg, h);
           if (!s.ok()) return s;
@@ -137,16 +141,26 @@ class Replayer {
   absl::Status Load(uint64_t n, Segment** out) {
     auto it = cache_.find(n);
     if (it == cache_.end()) {
-      Segment seg{n, files_.PathOf(n), {}};
-      absl::Status s = ReadSegment(io_, seg.path, files_.segment_bytes(), &seg.data);
-      if (!s.ok()) return s;
-      RINGKV_DCHECK(seg.data.size() == files_.segment_bytes());
-      const std::optional<SegmentHeader> h =
-          DecodeSegmentHeader(std::string_view(seg.data).substr(0, kSegmentHeaderBytes));
+      Segment seg;
+      seg.number = n;
+      seg.path = files_.PathOf(n);
+      seg.size = files_.segment_bytes();
+      RINGKV_DCHECK(seg.size % kBlockBytes == 0);
+      seg.data.reset(new char[seg.size]);
+      seg.loaded.assign((seg.size + kReadChunk - 1) / kReadChunk, false);
+      absl::StatusOr<io::FileSlot> f = io_.ReserveFile();
+      if (!f.ok()) return f.status();
+      seg.file = std::move(*f);
+      io::Completion c = io_.Run(io::Chain().OpenAt(seg.file.id(), seg.path, O_RDONLY));
+      if (!c.ok()) return c.status;
+      absl::StatusOr<const char*> head = Bytes(seg, 0, kSegmentHeaderBytes);
+      if (!head.ok()) return head.status();
+      const std::string_view block(*head, kSegmentHeaderBytes);
+      const std::optional<SegmentHeader> h = DecodeSegmentHeader(block);
       if (!h || h->number != n || h->segment_bytes != files_.segment_bytes()) {
         return absl::DataLossError(absl::StrCat(
             "WAL segment ", seg.path, " has a bad header at offset 0 (",
-            !h ? DescribeBadSegmentHeader(std::string_view(seg.data).substr(0, kSegmentHeaderBytes))
+            !h ? DescribeBadSegmentHeader(block)
                : absl::StrCat("says segment ", h->number, " of ", h->segment_bytes, " bytes"),
             ")"));
       }
@@ -156,6 +170,41 @@ class Replayer {
     }
     *out = &it->second;
     return absl::OkStatus();
+  }
+
+  // The bytes [offset, offset + length) of `seg`'s file, reading the chunks that hold them (and
+  // a few after, ahead of a sequential replay) if they are not in yet.
+  absl::StatusOr<const char*> Bytes(Segment& seg, uint64_t offset, uint64_t length) {
+    RINGKV_CHECK(offset + length <= seg.size);
+    const uint64_t first = offset / kReadChunk;
+    const uint64_t last = length == 0 ? first : (offset + length - 1) / kReadChunk;
+    io::Chain batch;
+    batch.set_linked(false);
+    std::vector<std::pair<uint64_t, uint64_t>> reads;  // (offset, length) per op
+    const uint64_t ahead = std::min<uint64_t>(seg.loaded.size() - 1, last + kReadAheadChunks - 1);
+    for (uint64_t i = first; i <= ahead; ++i) {
+      if (seg.loaded[i]) continue;
+      if (i > last && reads.empty()) break;  // read ahead only along with a chunk that is needed
+      const uint64_t off = i * kReadChunk;
+      const uint64_t len = std::min(kReadChunk, seg.size - off);
+      batch.ReadUpTo(seg.file.id(), seg.data.get() + off, len, off);
+      reads.emplace_back(off, len);
+      seg.loaded[i] = true;
+    }
+    if (reads.empty()) return seg.data.get() + offset;
+    io::Completion c = io_.Run(std::move(batch));
+    if (!c.ok()) return c.status;
+    RINGKV_CHECK(c.results.size() == reads.size());
+    for (size_t op = 0; op < reads.size(); ++op) {
+      const auto [off, len] = reads[op];
+      RINGKV_CHECK(c.results[op] >= 0);
+      const uint64_t got = static_cast<uint64_t>(c.results[op]);
+      RINGKV_CHECK(got <= len);
+      // A file shorter than a segment reads as zeros past its end, as never-written log would.
+      std::memset(seg.data.get() + off + got, 0, len - got);
+      bytes_read_ += got;
+    }
+    return seg.data.get() + offset;
   }
 
   // Replay starts at `p`: a whole, valid fragment there that continues or ends a record means
@@ -187,7 +236,10 @@ class Replayer {
     const uint64_t n = q / data_bytes_;
     Segment* seg = nullptr;
     if (!present_.count(n) || !Load(n, &seg).ok()) return std::nullopt;
-    const char* at = seg->data.data() + kSegmentHeaderBytes + (q - n * data_bytes_);
+    absl::StatusOr<const char*> bytes = Bytes(
+        *seg, kSegmentHeaderBytes + (q - n * data_bytes_), kFragmentHeaderBytes + kSkipPayloadBytes);
+    if (!bytes.ok()) return std::nullopt;
+    const char* at = *bytes;
     const FragmentHeader h = DecodeFragmentHeader(at);
     if (h.type != FragmentType::kSkip || h.lsn != q || h.length != kSkipPayloadBytes) {
       return std::nullopt;
@@ -201,21 +253,35 @@ class Replayer {
   }
 
   // A fragment failed at `p`. If a valid fragment lies beyond the reach of one torn write, the
-  // log is corrupt; otherwise `p` is a torn (or clean) tail.
+  // log is corrupt; otherwise `p` is a torn (or clean) tail. Looks kTailScanBytes past the tear
+  // window (into the next segment if the window reaches its end), which any log that went on
+  // beyond the window has a fragment start in.
   absl::Status CheckTornTail(uint64_t p, const Segment& seg, const FragmentHeader& h,
                              uint64_t actual, bool shape_ok) {
-    const uint64_t beyond = AlignFragment(p + kMaxWriteBytes);
-    const uint64_t first = beyond / data_bytes_;
-    for (uint64_t n = first; present_.count(n) && n <= first + 1; ++n) {
+    uint64_t from = AlignFragment(p + kMaxWriteBytes);
+    uint64_t until = from + kTailScanBytes;
+    for (uint64_t n = from / data_bytes_; present_.count(n); ++n) {
       Segment* s = nullptr;
       if (!Load(n, &s).ok()) break;
       const uint64_t seg_start = n * data_bytes_;
       const uint64_t seg_end = seg_start + data_bytes_;
-      for (uint64_t q = std::max(beyond, seg_start); q + kFragmentHeaderBytes <= seg_end;
+      const uint64_t q_begin = std::max(from, seg_start);
+      const uint64_t q_end = std::min(until, seg_end);
+      // The scanned positions and the longest payload a fragment at the last of them may have.
+      const uint64_t read_end = std::min(seg_end, q_end + kFragmentHeaderBytes + kMaxFragmentPayload);
+      if (q_begin < q_end) {
+        absl::StatusOr<const char*> base = Bytes(
+            *s, kSegmentHeaderBytes + (q_begin - seg_start), read_end - q_begin);
+        if (!base.ok()) break;
+      }
+      for (uint64_t q = q_begin; q < q_end && q + kFragmentHeaderBytes <= seg_end;
            q += kFragmentAlign) {
-        const char* at = s->data.data() + kSegmentHeaderBytes + (q - seg_start);
+        const char* at = s->data.get() + kSegmentHeaderBytes + (q - seg_start);
         const FragmentHeader g = DecodeFragmentHeader(at);
-        if (g.lsn != q || g.length > seg_end - q - kFragmentHeaderBytes) continue;
+        if (g.lsn != q || g.length > kMaxFragmentPayload ||
+            g.length > seg_end - q - kFragmentHeaderBytes) {
+          continue;
+        }
         if (FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, g.length)) !=
             g.checksum) {
           continue;
@@ -230,6 +296,10 @@ class Replayer {
                                        h.lsn, h.length, static_cast<int>(h.type)),
             q, s->path));
       }
+      if (until <= seg_end) break;
+      // The window ran past this segment's end: the log would go on at the next one's start.
+      from = seg_end;
+      until = seg_end + kTailScanBytes;
     }
     return absl::OkStatus();
   }
@@ -238,13 +308,14 @@ class Replayer {
     RINGKV_CHECK(end >= from_);  // replay never ends before where it started
     RINGKV_CHECK(end % kFragmentAlign == 0);  // the writer goes on there: a fragment boundary
     result->end_lsn = end;
+    result->bytes_read = bytes_read_;
     const uint64_t block_start = end / kBlockBytes * kBlockBytes;
     const uint64_t n = end / data_bytes_;
     // The block's bytes, when the segment holding them is at hand (a block never spans two).
     auto it = cache_.find(n);
     if (end > block_start && it != cache_.end()) {
       const uint64_t off = kSegmentHeaderBytes + (block_start - n * data_bytes_);
-      result->tail = it->second.data.substr(off, end - block_start);
+      result->tail.assign(it->second.data.get() + off, end - block_start);
     }
     RINGKV_DCHECK(result->tail.size() < kBlockBytes);
     return std::move(*result);
@@ -256,6 +327,7 @@ class Replayer {
   uint64_t from_ = 0;  // where this replay started
   std::set<uint64_t> present_;
   std::map<uint64_t, Segment> cache_;
+  uint64_t bytes_read_ = 0;  // from segment files, so far
 };
 
 }  // namespace
