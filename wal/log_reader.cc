@@ -95,7 +95,7 @@ class Replayer {
           if (!whole.ok()) return whole.status();
         }
         if (at_start) {
-          s = CheckStartsRecord(p, at, seg_end, *seg, h);
+          s = CheckStartsRecord(p, seg_end, *seg, h);
           if (!s.ok()) return s;
           at_start = false;
         }
@@ -209,22 +209,25 @@ class Replayer {
 
   // Replay starts at `p`: a whole, valid fragment there that continues or ends a record means
   // `p` is not a record boundary, and replaying from it would drop the log as a torn tail.
-  absl::Status CheckStartsRecord(uint64_t p, const char* at, uint64_t seg_end, const Segment& seg,
+  absl::Status CheckStartsRecord(uint64_t p, uint64_t seg_end, Segment& seg,
                                  const FragmentHeader& h) {
     if (h.type != FragmentType::kMiddle && h.type != FragmentType::kLast) return absl::OkStatus();
     if (h.lsn != p || h.length > kMaxFragmentPayload ||
         h.length > seg_end - p - kFragmentHeaderBytes) {
       return absl::OkStatus();
     }
-    if (FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length)) !=
+    // The replay loop loads only the header of a fragment it refuses: load the rest to check it.
+    const uint64_t offset = kSegmentHeaderBytes + (p - seg.number * data_bytes_);
+    absl::StatusOr<const char*> at = Bytes(seg, offset, kFragmentHeaderBytes + h.length);
+    if (!at.ok()) return at.status();
+    if (FragmentChecksum(*at, std::string_view(*at + kFragmentHeaderBytes, h.length)) !=
         h.checksum) {
       return absl::OkStatus();
     }
     return absl::DataLossError(absl::StrFormat(
         "WAL replay must start at a record boundary, but LSN %d (%s at offset %d) holds the %s "
         "fragment of a record that starts before it (a damaged checkpoint LSN?)",
-        p, seg.path, kSegmentHeaderBytes + (p - seg.number * data_bytes_),
-        h.type == FragmentType::kMiddle ? "middle" : "last"));
+        p, seg.path, offset, h.type == FragmentType::kMiddle ? "middle" : "last"));
   }
 
   // A fragment failed at `p`. If the next block starts with a valid skip fragment naming `p` as
