@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "ringkv/crashtest.h"
 #include "tools/command.h"
-#include "uring/sabotage.h"
 
 ABSL_FLAG(std::string, mode, "simulate", "crash: simulate | kill | fault");
 ABSL_FLAG(uint64_t, seed, 1, "crash: seed of the workload and of the crash states");
@@ -22,16 +22,17 @@ ABSL_FLAG(uint64_t, states, 400,
 ABSL_FLAG(std::string, workdir, "/var/tmp", "crash: scratch directory");
 ABSL_FLAG(bool, keep_going, false, "crash: continue after the first violation");
 ABSL_FLAG(std::string, sabotage, "none",
-          "crash: break the engine on purpose to see the harness catch it: "
+          "crash: plant a bug under the engine to see the harness catch it: "
           "ack_before_wal_write, skip_segment_dir_fsync, skip_manifest_temp_fsync, "
           "replay_torn_records, follow_any_skip");
+ABSL_DECLARE_FLAG(bool, keep);  // tools/io_demo_command.cc: shared with iodemo
 
 namespace ringkv::tools {
 namespace {
 
 constexpr char kCrashUsage[] =
     "ringkv crash [--mode=simulate|kill|fault] [--seed=S] [--ops=N] [--states=N] "
-    "[--workdir=DIR] [--keep_going]\n       ringkv crash replay FILE";
+    "[--workdir=DIR] [--keep_going] [--sabotage=BUG]\n       ringkv crash replay [--keep] FILE";
 
 int PrintReport(const char* what, const absl::StatusOr<crash::CrashReport>& report) {
   if (!report.ok()) return Fail("crash", std::string(report.status().message()));
@@ -57,6 +58,7 @@ int RunCrash(const std::vector<std::string>& args) {
   options.seed = absl::GetFlag(FLAGS_seed);
   options.states = absl::GetFlag(FLAGS_states);
   options.stop_at_first_violation = !absl::GetFlag(FLAGS_keep_going);
+  options.keep_replayed_state = absl::GetFlag(FLAGS_keep);
   if (::isatty(STDERR_FILENO)) {
     options.progress = [](size_t done, size_t total) {
       std::fprintf(stderr, "\r%zu/%zu", done, total);
@@ -67,13 +69,14 @@ int RunCrash(const std::vector<std::string>& args) {
       std::fprintf(stderr, "usage: %s\n", kCrashUsage);
       return 2;
     }
-    return PrintReport("replay", crash::ReplayRepro(args[1], options.work_dir));
+    return PrintReport("replay", crash::ReplayRepro(args[1], options));
   }
-  absl::Status sabotaged = sabotage::Set(absl::GetFlag(FLAGS_sabotage));
-  if (!sabotaged.ok()) {
-    std::fprintf(stderr, "ringkv crash: %s\n", std::string(sabotaged.message()).c_str());
+  absl::StatusOr<crash::PlantedBug> bug = crash::ParsePlantedBug(absl::GetFlag(FLAGS_sabotage));
+  if (!bug.ok()) {
+    std::fprintf(stderr, "ringkv crash: --sabotage: %s\n", std::string(bug.status().message()).c_str());
     return 2;
   }
+  options.planted_bug = *bug;
   const uint64_t ops = absl::GetFlag(FLAGS_ops);
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "simulate") {

@@ -20,7 +20,9 @@
 
 ABSL_FLAG(std::string, dir, "", "demo/iodemo: directory to work in (default: a new one under /var/tmp)");
 ABSL_FLAG(int, blocks, 256, "demo: 4 KiB blocks to write durably");
-ABSL_FLAG(bool, keep, false, "iodemo: keep the files it wrote (default: remove the temporary dir)");
+ABSL_FLAG(bool, keep, false,
+          "iodemo: keep the files it wrote (default: remove the temporary dir); crash replay: "
+          "keep the rebuilt crash state's directory");
 
 namespace ringkv::tools {
 namespace {

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "uring/sabotage.h"
 
 namespace ringkv::io {
 namespace {
@@ -24,7 +23,7 @@ Chain BuildPublishChain(FileId slot, const std::string& dir, const std::string& 
     const uint64_t n = std::min<uint64_t>(kMaxWriteBytes, contents.size() - off);
     c.Write(slot, contents.data() + off, n, off);
   }
-  if (!sabotage::Get().skip_manifest_temp_fsync) c.Fsync(slot);
+  c.Fsync(slot);
   c.Close(slot);
   c.RenameAt(tmp, absl::StrCat(dir, "/", name));
   // The slot is free again after Close, so the directory reuses it.

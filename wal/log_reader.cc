@@ -16,7 +16,6 @@
 #include "base/check.h"
 #include "base/coding.h"
 #include "uring/dio_alignment.h"
-#include "uring/sabotage.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {
@@ -102,7 +101,7 @@ class Replayer {
         const uint64_t actual =
             shape_ok ? FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, h.length))
                      : 0;
-        if (!shape_ok || (actual != h.checksum && !sabotage::Get().replay_torn_records)) {
+        if (!shape_ok || actual != h.checksum) {
           if (const std::optional<uint64_t> q = SkipFrom(p)) {
             p = *q;  // zeros up to the block's end, and the log goes on at the next one
             continue;
@@ -249,9 +248,7 @@ class Replayer {
     }
     const std::string_view payload(at + kFragmentHeaderBytes, h.length);
     if (FragmentChecksum(at, payload) != h.checksum) return std::nullopt;
-    if (DecodeFixed64(payload.data()) != p && !sabotage::Get().follow_any_skip) {
-      return std::nullopt;
-    }
+    if (DecodeFixed64(payload.data()) != p) return std::nullopt;
     return q;
   }
 

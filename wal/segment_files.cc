@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "uring/dio_alignment.h"
-#include "uring/sabotage.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {
@@ -174,7 +173,6 @@ absl::Status SegmentFiles::Create(uint64_t number) {
   if (!s.ok()) return s;
   s = io_.Run(io::Chain().RenameAt(tmp, final_path)).status;
   if (!s.ok()) return s;
-  if (sabotage::Get().skip_segment_dir_fsync) return absl::OkStatus();
   return FsyncDir();
 }
 

@@ -8,7 +8,6 @@
 #include "base/check.h"
 #include "base/coding.h"
 #include "uring/dio_alignment.h"
-#include "uring/sabotage.h"
 #include "wal/wal_format.h"
 
 namespace ringkv::wal {
@@ -487,7 +486,6 @@ absl::Status Wal::WaitDurable(uint64_t end) {
   SyncWaiter waiter;
   {
     absl::MutexLock lock(&mu_);
-    if (sabotage::Get().ack_before_wal_write) return failed_;
     if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
   }
   // The result is final: waiters are woken only when it is.
@@ -499,16 +497,9 @@ void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> 
   Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    if (sabotage::Get().ack_before_wal_write) {
-      wake.callbacks.push_back(std::move(done));
-      wake.status = failed_;
-      end = 0;  // acknowledged now; the bytes go out with some later write
-    }
-    if (end > 0) {
-      async_waiters_.emplace(end, std::move(done));
-      wanted_lsn_ = std::max(wanted_lsn_, end);
-      ProgressLocked(&wake);
-    }  // runs `done` below if it is already durable, or the log failed
+    async_waiters_.emplace(end, std::move(done));
+    wanted_lsn_ = std::max(wanted_lsn_, end);
+    ProgressLocked(&wake);  // runs `done` below if it is already durable, or the log failed
   }
   Deliver(wake);
 }

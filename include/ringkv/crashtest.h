@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -35,12 +36,30 @@ class Workload {
 // explicit checkpoints. Deterministic for a seed.
 std::unique_ptr<Workload> MakeDefaultWorkload(uint64_t seed, size_t ops);
 
+// Proof that the harness catches bugs: it runs the engine over an I/O backend that breaks
+// ringkv's durability as each of these bugs would (crash/planted_bugs.h), and must then report
+// a violation. The engine itself has no such switch; kNone checks it as it is.
+enum class PlantedBug {
+  kNone,
+  kAckBeforeWalWrite,     // sync writes are acknowledged before their WAL write reaches the disk
+  kSkipSegmentDirFsync,   // a new WAL segment's directory entry is never synced
+  kSkipManifestTempFsync, // the MANIFEST is renamed over a temp file that was never synced
+  kReplayTornRecords,     // replay takes torn fragments for valid ones (checksums ignored)
+  kFollowAnySkip,         // replay follows a skip fragment past a hole left by a lost write
+};
+// "none", "ack_before_wal_write", "skip_segment_dir_fsync", "skip_manifest_temp_fsync",
+// "replay_torn_records", "follow_any_skip"; InvalidArgument naming them all for anything else.
+absl::StatusOr<PlantedBug> ParsePlantedBug(std::string_view name);
+std::string_view PlantedBugName(PlantedBug bug);
+
 struct CrashOptions {
   std::string work_dir = "/var/tmp";
   uint64_t seed = 1;
   size_t states = 400;    // simulate: crash states to check; kill/fault: runs
   bool stop_at_first_violation = true;
   std::string repro_file;  // default: <work_dir>/ringkv-crash-<seed>.repro
+  PlantedBug planted_bug = PlantedBug::kNone;  // every DB of the run, recoveries included
+  bool keep_replayed_state = false;  // ReplayRepro: leave the rebuilt directory (named on stderr)
   std::function<void(size_t done, size_t total)> progress;
 };
 
@@ -59,8 +78,9 @@ absl::StatusOr<CrashReport> RunKill(std::function<std::unique_ptr<Workload>(uint
                                     const CrashOptions& options);
 absl::StatusOr<CrashReport> RunFault(std::function<std::unique_ptr<Workload>()> make,
                                      const CrashOptions& options);
-// Rebuilds the crash state stored in a reproduction file and checks it again.
-absl::StatusOr<CrashReport> ReplayRepro(const std::string& path, const std::string& work_dir);
+// Rebuilds the crash state stored in a reproduction file and checks it again (with the planted
+// bug the file names), in a scratch directory under options.work_dir.
+absl::StatusOr<CrashReport> ReplayRepro(const std::string& path, const CrashOptions& options);
 
 }  // namespace ringkv::crash
 

@@ -7,25 +7,22 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "uring/sabotage.h"
 
 namespace ringkv::crash {
 namespace {
 
 using ::testing::HasSubstr;
 
-CrashOptions Quick(uint64_t seed, size_t states) {
+CrashOptions Quick(uint64_t seed, size_t states, PlantedBug bug = PlantedBug::kNone) {
   CrashOptions o;
+  o.planted_bug = bug;
   o.seed = seed;
   o.states = states;
   o.repro_file = "/var/tmp/ringkv-harness-test.repro";
   return o;
 }
 
-class HarnessTest : public ::testing::Test {
- protected:
-  void TearDown() override { ASSERT_TRUE(sabotage::Set("none").ok()); }
-};
+class HarnessTest : public ::testing::Test {};
 
 TEST_F(HarnessTest, SimulatedPowerLossFindsNoViolationInRingkv) {
   for (uint64_t seed : {1, 2}) {
@@ -51,8 +48,7 @@ TEST_F(HarnessTest, SigkillFindsNoViolation) {
 // The kill mode catches an engine that acknowledges sync writes before they reach the log:
 // the kills land in the middle of runs, where acknowledged writes are still in memory.
 TEST_F(HarnessTest, SigkillCatchesAcknowledgementBeforeTheLogWrite) {
-  ASSERT_TRUE(sabotage::Set("ack_before_wal_write").ok());
-  CrashOptions o = Quick(7, 30);
+  CrashOptions o = Quick(7, 30, PlantedBug::kAckBeforeWalWrite);
   auto report = RunKill([](uint64_t seed) { return MakeDefaultWorkload(seed, 400); }, o);
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_GE(report->violations, 1u);
@@ -67,27 +63,28 @@ TEST_F(HarnessTest, InjectedIoErrorsFindNoViolation) {
   EXPECT_GT(report->states_checked, 20u);
 }
 
-struct SabotageCase {
+struct PlantedBugCase {
   const char* name;
   const char* invariant;  // the invariant the report must name
 };
 
-class SabotageTest : public HarnessTest, public ::testing::WithParamInterface<SabotageCase> {};
+class PlantedBugTest : public HarnessTest, public ::testing::WithParamInterface<PlantedBugCase> {};
 
-TEST_P(SabotageTest, BrokenEngineIsCaught) {
-  ASSERT_TRUE(sabotage::Set(GetParam().name).ok());
+TEST_P(PlantedBugTest, BrokenEngineIsCaught) {
+  absl::StatusOr<PlantedBug> bug = ParsePlantedBug(GetParam().name);
+  ASSERT_TRUE(bug.ok()) << bug.status();
   bool caught = false;
   std::string message;
   for (uint64_t seed = 1; seed <= 4 && !caught; ++seed) {
     auto w = MakeDefaultWorkload(seed, 150);
-    auto report = RunSimulate(*w, Quick(seed, 600));
+    auto report = RunSimulate(*w, Quick(seed, 600, *bug));
     ASSERT_TRUE(report.ok()) << report.status();
     if (report->violations > 0) {
       caught = true;
       message = report->messages[0];
       EXPECT_FALSE(report->repro_path.empty());
-      // The reproduction file rebuilds the same violation.
-      auto again = ReplayRepro(report->repro_path, "/var/tmp");
+      // The reproduction file rebuilds the same violation (it names the planted bug).
+      auto again = ReplayRepro(report->repro_path, Quick(seed, 1));
       ASSERT_TRUE(again.ok()) << again.status();
       EXPECT_EQ(again->violations, 1u);
     }
@@ -97,12 +94,12 @@ TEST_P(SabotageTest, BrokenEngineIsCaught) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Switches, SabotageTest,
-    ::testing::Values(SabotageCase{"ack_before_wal_write", "1"},
-                      SabotageCase{"skip_segment_dir_fsync", "1"},
-                      SabotageCase{"skip_manifest_temp_fsync", "5"},
-                      SabotageCase{"replay_torn_records", ""}),
-    [](const ::testing::TestParamInfo<SabotageCase>& info) { return std::string(info.param.name); });
+    Bugs, PlantedBugTest,
+    ::testing::Values(PlantedBugCase{"ack_before_wal_write", "1"},
+                      PlantedBugCase{"skip_segment_dir_fsync", "1"},
+                      PlantedBugCase{"skip_manifest_temp_fsync", "5"},
+                      PlantedBugCase{"replay_torn_records", ""}),
+    [](const ::testing::TestParamInfo<PlantedBugCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace ringkv::crash
