@@ -25,44 +25,46 @@ const io::Op* OpenedInChain(const io::Chain& chain, size_t index) {
   return nullptr;
 }
 
-class SkipWalDirFsyncBackend final : public PlantedBugBackend {
+// Whether an fsync of the file `open` opened, at `index` of `chain`, is left out.
+using SkipFn = bool (*)(const io::Chain& chain, size_t index, const io::Op& open);
+
+bool IsWalDirectory(const io::Chain&, size_t, const io::Op& open) {
+  return (open.flags & O_DIRECTORY) != 0 &&
+         std::filesystem::path(open.path).filename() == kWalDirName;
+}
+
+bool IsRenamedLater(const io::Chain& chain, size_t index, const io::Op& open) {
+  for (size_t i = index + 1; i < chain.size(); ++i) {
+    const io::Op& op = chain.ops()[i];
+    if (op.type == io::OpType::kRenameAt && op.path == open.path) return true;
+  }
+  return false;
+}
+
+// Drops the fsyncs `skip` picks among those of files opened in the same chain.
+class SkipFsyncBackend final : public PlantedBugBackend {
  public:
-  using PlantedBugBackend::PlantedBugBackend;
+  SkipFsyncBackend(io::IoBackend& inner, SkipFn skip) : PlantedBugBackend(inner), skip_(skip) {}
 
  protected:
   bool Drops(const io::Chain& chain, size_t index) override {
     if (chain.ops()[index].type != io::OpType::kFsync) return false;
     const io::Op* open = OpenedInChain(chain, index);
-    return open != nullptr && (open->flags & O_DIRECTORY) != 0 &&
-           std::filesystem::path(open->path).filename() == kWalDirName;
+    return open != nullptr && skip_(chain, index, *open);
   }
-};
 
-class SkipPublishTempFsyncBackend final : public PlantedBugBackend {
- public:
-  using PlantedBugBackend::PlantedBugBackend;
-
- protected:
-  bool Drops(const io::Chain& chain, size_t index) override {
-    if (chain.ops()[index].type != io::OpType::kFsync) return false;
-    const io::Op* open = OpenedInChain(chain, index);
-    if (open == nullptr) return false;
-    for (size_t i = index + 1; i < chain.size(); ++i) {
-      const io::Op& op = chain.ops()[i];
-      if (op.type == io::OpType::kRenameAt && op.path == open->path) return true;
-    }
-    return false;
-  }
+ private:
+  const SkipFn skip_;
 };
 
 }  // namespace
 
 std::unique_ptr<io::IoBackend> MakeSkipWalDirFsyncBackend(io::IoBackend& inner) {
-  return std::make_unique<SkipWalDirFsyncBackend>(inner);
+  return std::make_unique<SkipFsyncBackend>(inner, IsWalDirectory);
 }
 
 std::unique_ptr<io::IoBackend> MakeSkipPublishTempFsyncBackend(io::IoBackend& inner) {
-  return std::make_unique<SkipPublishTempFsyncBackend>(inner);
+  return std::make_unique<SkipFsyncBackend>(inner, IsRenamedLater);
 }
 
 }  // namespace ringkv::crash

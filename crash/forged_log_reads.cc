@@ -18,9 +18,6 @@
 namespace ringkv::crash {
 namespace {
 
-// The WAL's write unit: a skip fragment starts one (wal/wal.cc, docs/format.md).
-constexpr uint64_t kLogBlock = 4096;
-
 // A segment's bytes as read, from file offset 0.
 class SegmentImage {
  public:
@@ -89,8 +86,8 @@ void ForgeSkipsPastHoles(SegmentImage& image) {
       lsn = wal::AlignFragment(lsn + wal::kFragmentHeaderBytes + h.length);
       continue;
     }
-    if (lsn % kLogBlock == 0) return;
-    const uint64_t next_block = (lsn / kLogBlock + 1) * kLogBlock;
+    if (lsn % wal::kBlockBytes == 0) return;
+    const uint64_t next_block = (lsn / wal::kBlockBytes + 1) * wal::kBlockBytes;
     if (!image.HasHeaderAt(next_block)) return;  // a skip in the next segment is not forged
     const wal::FragmentHeader skip = wal::DecodeFragmentHeader(image.At(next_block));
     if (skip.type != wal::FragmentType::kSkip || skip.length != wal::kSkipPayloadBytes ||

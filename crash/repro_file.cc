@@ -8,7 +8,10 @@
 #include <sstream>
 #include <utility>
 
+#include <xxhash.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "crash/planted_bugs.h"
 #include "crash/recovery_check.h"
 #include "uring/posix_backend.h"
@@ -18,6 +21,11 @@ namespace {
 
 constexpr char kMagic[] = "RINGKV-CRASH-REPRO";
 constexpr int kVersion = 2;
+
+// Version 2 has this line after the magic one: the checksum of every byte after it.
+std::string BodyChecksum(std::string_view body) {
+  return absl::StrFormat("xxh3 %016x", XXH3_64bits(body.data(), body.size()));
+}
 
 // The next line of `text` from `*at` on (without its newline), or nullopt at the end.
 std::optional<std::string_view> NextLine(std::string_view text, size_t* at) {
@@ -59,6 +67,12 @@ absl::StatusOr<Repro> ParseRepro(std::string_view all) {
   if (!magic || (*magic != v1 && *magic != v2)) {
     return absl::InvalidArgumentError("not a ringkv crash reproduction (version 1 or 2)");
   }
+  if (*magic == v2) {
+    const std::optional<std::string_view> sum = NextLine(all, &at);
+    if (!sum || *sum != BodyChecksum(all.substr(at))) {
+      return absl::DataLossError("checksum mismatch (the file is damaged)");
+    }
+  }
   Repro repro;
   const std::optional<std::string_view> root = NextLine(all, &at);
   const std::optional<std::string_view> plan = NextLine(all, &at);
@@ -96,14 +110,12 @@ absl::StatusOr<Repro> ParseRepro(std::string_view all) {
 
 absl::Status WriteRepro(const std::string& path, const CrashSimulator& sim,
                         const History& history, const CrashPlan& plan, PlantedBug planted_bug) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
   const std::string h = history.Encode();
-  out << kMagic << " " << kVersion << "\n"
-      << sim.recorded_root() << "\n"
-      << plan.event << " " << static_cast<int>(plan.mode) << " " << plan.seed << "\n"
-      << PlantedBugName(planted_bug) << "\n"
-      << h.size() << "\n"
-      << h << EncodeOps(sim.ops());
+  const std::string body = absl::StrCat(
+      sim.recorded_root(), "\n", plan.event, " ", static_cast<int>(plan.mode), " ", plan.seed, "\n",
+      std::string(PlantedBugName(planted_bug)), "\n", h.size(), "\n", h, EncodeOps(sim.ops()));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << kMagic << " " << kVersion << "\n" << BodyChecksum(body) << "\n" << body;
   out.close();
   return out ? absl::OkStatus() : absl::InternalError(absl::StrCat("cannot write ", path));
 }
