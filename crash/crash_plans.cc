@@ -1,14 +1,12 @@
 #include "crash/crash_plans.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <random>
 
 namespace ringkv::crash {
 
-absl::StatusOr<ChosenPlans> ChooseCrashPlans(const CrashSimulator& sim, size_t states,
-                                             uint64_t seed, const std::string& probe_dir,
-                                             const std::vector<uint64_t>& extra_points) {
+ChosenPlans ChooseCrashPlans(const CrashSimulator& sim, size_t states, uint64_t seed,
+                             const std::vector<uint64_t>& extra_points) {
   ChosenPlans out;
   std::vector<uint64_t> points = sim.CrashPoints();
   points.insert(points.end(), extra_points.begin(), extra_points.end());
@@ -32,20 +30,13 @@ absl::StatusOr<ChosenPlans> ChooseCrashPlans(const CrashSimulator& sim, size_t s
   std::mt19937_64 pick(seed + 1);
   for (size_t tries = 0; tries < points.size() && plans.size() < budget; ++tries) {
     const size_t i = pick() % points.size();
-    std::error_code ec;
-    std::filesystem::remove_all(probe_dir, ec);
-    std::filesystem::create_directories(probe_dir, ec);
-    absl::StatusOr<CrashStateSummary> s = sim.Materialize({points[i], CrashMode::kEnumerate, 0}, probe_dir);
-    if (!s.ok()) return s.status();
-    const size_t k = s->writes_volatile_decided;
+    const size_t k = sim.Summarize({points[i], CrashMode::kEnumerate, 0}).writes_volatile_decided;
     if (k == 0 || k > 6 || plans.size() + (size_t{1} << k) > budget) continue;
     for (uint64_t bits = 1; bits < (uint64_t{1} << k); ++bits) {  // 0 = all lost, done
       plans.push_back({points[i], CrashMode::kEnumerate, bits});
     }
     ++out.exhaustive_points;
   }
-  std::error_code ec;
-  std::filesystem::remove_all(probe_dir, ec);
   // Half the random states crash while a write is under way: that is where tearing happens.
   std::vector<uint64_t> writes_in_flight;
   for (const io::RecordedOp& op : sim.ops()) {

@@ -2,16 +2,13 @@
 // extremes (every volatile op lost / kept) at evenly spread crash points, every keep/lose
 // combination at crash points with at most six volatile writes (up to a fifth of the budget),
 // and seeded random states, half of them while a write is under way.
-// `probe_dir` is scratch space (emptied and reused) for sizing the exhaustive windows.
 // `extra_points` are crash points besides the simulator's own (events at which the recorded
 // program said something, such as a line of output acknowledging a write).
 #ifndef RINGKV_CRASH_CRASH_PLANS_H_
 #define RINGKV_CRASH_CRASH_PLANS_H_
 
-#include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "crash/crash_state.h"
 
 namespace ringkv::crash {
@@ -22,9 +19,8 @@ struct ChosenPlans {
   size_t exhaustive_points = 0;   // crash points whose every keep/lose combination is in `plans`
 };
 
-absl::StatusOr<ChosenPlans> ChooseCrashPlans(const CrashSimulator& sim, size_t states,
-                                             uint64_t seed, const std::string& probe_dir,
-                                             const std::vector<uint64_t>& extra_points = {});
+ChosenPlans ChooseCrashPlans(const CrashSimulator& sim, size_t states, uint64_t seed,
+                             const std::vector<uint64_t>& extra_points = {});
 
 }  // namespace ringkv::crash
 

@@ -1,8 +1,12 @@
 #include "crash/crash_state.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <random>
 #include <set>
@@ -12,6 +16,14 @@
 #include "base/check.h"
 
 namespace ringkv::crash {
+
+// The crash state being built: directories, names (path -> inode) and file contents.
+struct FileTree {
+  std::set<std::string> dirs;
+  std::map<std::string, uint64_t> names;
+  std::map<uint64_t, std::string> contents;
+};
+
 namespace {
 
 using io::OpType;
@@ -256,12 +268,6 @@ class DurabilityIndex {
   std::map<std::string, std::vector<size_t>> dir_syncs_;
 };
 
-// The crash state being built: directories, names (path -> inode) and file contents.
-struct FileTree {
-  std::set<std::string> dirs;
-  std::map<std::string, uint64_t> names;
-  std::map<uint64_t, std::string> contents;
-};
 
 // Step 3 (per op). A name change that persisted. A renamed directory takes what is under it.
 void ApplyNameChange(const RecordedOp& op, FileTree& tree) {
@@ -359,6 +365,32 @@ std::string DescribeData(const RecordedOp& op) {
                       op.len);
 }
 
+// Writes `data` to a new file at `path`, leaving 4 KiB blocks of zeros as holes: preallocated,
+// zero-filled files (a WAL's segments) are most of many states, and reading a hole gives the same
+// zeros.
+absl::Status WriteSparse(const std::string& path, std::string_view data) {
+  constexpr size_t kBlock = 4096;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  auto fail = [&](const char* what, uint64_t offset) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    return absl::InternalError(absl::StrCat("cannot write crash state file ", path, ": ", what,
+                                            " at offset ", offset, ": ", std::strerror(err)));
+  };
+  if (fd < 0) return fail("open", 0);
+  static const std::string zeros(kBlock, '\0');
+  for (size_t at = 0; at < data.size(); at += kBlock) {
+    const std::string_view block = data.substr(at, kBlock);
+    if (block == std::string_view(zeros).substr(0, block.size())) continue;
+    if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(block.size())) {
+      return fail("pwrite", at);
+    }
+  }
+  if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) return fail("ftruncate", data.size());
+  if (::close(fd) != 0) return absl::InternalError(absl::StrCat("cannot close crash state file ", path, ": ", std::strerror(errno)));
+  return absl::OkStatus();
+}
+
 // Step 5. Writes the state out under out_dir, with the recorded root mapped onto it.
 absl::Status WriteTree(const FileTree& tree, const std::string& root_, const std::string& out_dir) {
   auto map_path = [&](const std::string& p) -> absl::StatusOr<std::string> {
@@ -383,10 +415,9 @@ absl::Status WriteTree(const FileTree& tree, const std::string& root_, const std
     if (!to.ok()) return to.status();
     // A file whose directory was undone is gone with it.
     if (!std::filesystem::is_directory(Dirname(*to), ec)) continue;
-    std::ofstream out(*to, std::ios::binary | std::ios::trunc);
     auto it = tree.contents.find(inode);
-    if (it != tree.contents.end()) out.write(it->second.data(), static_cast<std::streamsize>(it->second.size()));
-    if (!out) return absl::InternalError(absl::StrCat("cannot write crash state file ", *to));
+    absl::Status s = WriteSparse(*to, it == tree.contents.end() ? std::string_view() : it->second);
+    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -418,6 +449,18 @@ std::vector<uint64_t> CrashSimulator::CrashPoints() const {
 
 absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& plan,
                                                               const std::string& out_dir) const {
+  FileTree tree;
+  CrashStateSummary summary = Decide(plan, &tree);
+  absl::Status written = WriteTree(tree, root_, out_dir);
+  if (!written.ok()) return written;
+  return summary;
+}
+
+CrashStateSummary CrashSimulator::Summarize(const CrashPlan& plan) const {
+  return Decide(plan, nullptr);
+}
+
+CrashStateSummary CrashSimulator::Decide(const CrashPlan& plan, FileTree* tree) const {
   CrashStateSummary summary;
   FateChooser chooser(plan);
   const std::vector<Happened> happened = OpsHappenedBy(ops_, plan.event, chooser, &summary);
@@ -434,14 +477,13 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
                                 summary.volatile_names.end());
   summary.names_undone = undone.size();
 
-  FileTree tree;
-  tree.dirs.insert(root_);
+  if (tree != nullptr) tree->dirs.insert(root_);
   for (const Happened& h : happened) {
     const RecordedOp& op = *h.op;
     if (undone.count(h.index) > 0) {
       summary.choices.push_back(absl::StrCat("undone: ", DescribeName(op)));
-    } else if (IsNamespaceOp(op)) {
-      ApplyNameChange(op, tree);
+    } else if (IsNamespaceOp(op) && tree != nullptr) {
+      ApplyNameChange(op, *tree);
     }
     if (!IsDataOp(op)) continue;
 
@@ -465,10 +507,8 @@ absl::StatusOr<CrashStateSummary> CrashSimulator::Materialize(const CrashPlan& p
       summary.choices.push_back(absl::StrCat("torn: write inode ", op.inode, " offset ", op.offset,
                                              " len ", op.len, " sectors ", fate.sectors));
     }
-    ApplyData(op, fate, tree.contents[op.inode]);
+    if (tree != nullptr) ApplyData(op, fate, tree->contents[op.inode]);
   }
-  absl::Status written = WriteTree(tree, root_, out_dir);
-  if (!written.ok()) return written;
   return summary;
 }
 

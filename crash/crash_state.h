@@ -19,6 +19,8 @@
 
 namespace ringkv::crash {
 
+struct FileTree;  // a crash state being built (crash_state.cc)
+
 enum class CrashMode : uint8_t {
   kRandom,   // seeded choices for every volatile op
   kAllLost,  // every volatile write lost, every volatile name change undone
@@ -88,10 +90,16 @@ class CrashSimulator {
   absl::StatusOr<CrashStateSummary> Materialize(const CrashPlan& plan,
                                                 const std::string& out_dir) const;
 
+  // The decisions Materialize would make for `plan`, without building or writing any file.
+  CrashStateSummary Summarize(const CrashPlan& plan) const;
+
   const std::vector<io::RecordedOp>& ops() const { return ops_; }
   const std::string& recorded_root() const { return root_; }
 
  private:
+  // Every choice of the state; also builds its files into `tree` unless null.
+  CrashStateSummary Decide(const CrashPlan& plan, FileTree* tree) const;
+
   std::vector<io::RecordedOp> ops_;
   std::string root_;
 };

@@ -205,15 +205,13 @@ absl::StatusOr<ExecReport> RunExec(const ExecOptions& options) {
   CrashSimulator sim(recording.ops, recording.root);
   std::vector<uint64_t> output_events;
   for (const OutputChunk& c : recording.output) output_events.push_back(c.event);
-  absl::StatusOr<ChosenPlans> chosen =
-      ChooseCrashPlans(sim, options.states, options.seed, *run_dir + "/probe", output_events);
-  if (!chosen.ok()) return chosen.status();
-  report.crash_points = chosen->crash_points;
-  report.exhaustive_points = chosen->exhaustive_points;
+  const ChosenPlans chosen = ChooseCrashPlans(sim, options.states, options.seed, output_events);
+  report.crash_points = chosen.crash_points;
+  report.exhaustive_points = chosen.exhaustive_points;
   StateChecker checker(sim, recording, options.check, *run_dir);
-  for (size_t i = 0; i < chosen->plans.size(); ++i) {
-    if (options.progress) options.progress(i, chosen->plans.size());
-    const CrashPlan& plan = chosen->plans[i];
+  for (size_t i = 0; i < chosen.plans.size(); ++i) {
+    if (options.progress) options.progress(i, chosen.plans.size());
+    const CrashPlan& plan = chosen.plans[i];
     absl::StatusOr<CheckedState> state = checker.Check(plan);
     if (!state.ok()) {
       cleanup();
