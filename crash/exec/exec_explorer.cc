@@ -191,7 +191,9 @@ absl::StatusOr<ExecReport> RunExec(const ExecOptions& options) {
       return absl::FailedPreconditionError(absl::StrCat(
           "the workload exited with status ", run->exit_code,
           " on the recording filesystem (its stderr is above); it must succeed to be crash-tested",
-          plain->exit_code == 0 ? " (on a plain directory it succeeded)" : ""));
+          plain->exit_code == 0 ? " (on a plain directory it succeeded)"
+                                : " (it failed on a plain directory too: it runs in an empty "
+                                  "directory of its own, so name files outside it by absolute path)"));
     }
     report.workload_seconds_fuse = run->seconds;
     recording = std::move(*recorded);
