@@ -59,8 +59,7 @@ class FuseRecorderImpl final : public FuseRecorder {
   int Release(fuse_file_info* fi);
   int Mknod(const char* path, mode_t mode, dev_t dev);
   int Mkdir(const char* path, mode_t mode);
-  int Unlink(const char* path);
-  int Rmdir(const char* path);
+  int RemoveName(const char* path, bool directory);  // unlink, or rmdir
   int Rename(const char* from, const char* to, unsigned int flags);
   int Link(const char* from, const char* to);
   int Refuse(const std::string& what, int err);
@@ -306,28 +305,20 @@ int FuseRecorderImpl::Mkdir(const char* path, mode_t mode) {
   return 0;
 }
 
-int FuseRecorderImpl::Unlink(const char* path) {
+int FuseRecorderImpl::RemoveName(const char* path, bool directory) {
   const uint64_t submit = Begin();
-  if (::unlink(Backing(path).c_str()) != 0) return Errno();
+  if ((directory ? ::rmdir(Backing(path).c_str()) : ::unlink(Backing(path).c_str())) != 0) {
+    return Errno();
+  }
   RecordedOp op;
   op.type = OpType::kUnlinkAt;
   op.path = Recorded(path);
-  auto it = names_.find(path);
+  op.directory = directory;
+  auto it = directory ? names_.end() : names_.find(path);
   if (it != names_.end()) {
     op.inode = it->second;
     names_.erase(it);
   }
-  Log(std::move(op), submit);
-  return 0;
-}
-
-int FuseRecorderImpl::Rmdir(const char* path) {
-  const uint64_t submit = Begin();
-  if (::rmdir(Backing(path).c_str()) != 0) return Errno();
-  RecordedOp op;
-  op.type = OpType::kUnlinkAt;
-  op.path = Recorded(path);
-  op.directory = true;
   Log(std::move(op), submit);
   return 0;
 }
@@ -489,8 +480,8 @@ const fuse_operations& Operations() {
     o.release = [](const char*, fuse_file_info* fi) { return Self()->Release(fi); };
     o.mknod = [](const char* p, mode_t m, dev_t d) { return Self()->Mknod(p, m, d); };
     o.mkdir = [](const char* p, mode_t m) { return Self()->Mkdir(p, m); };
-    o.unlink = [](const char* p) { return Self()->Unlink(p); };
-    o.rmdir = [](const char* p) { return Self()->Rmdir(p); };
+    o.unlink = [](const char* p) { return Self()->RemoveName(p, false); };
+    o.rmdir = [](const char* p) { return Self()->RemoveName(p, true); };
     o.rename = [](const char* a, const char* b, unsigned int flags) { return Self()->Rename(a, b, flags); };
     o.link = [](const char* a, const char* b) { return Self()->Link(a, b); };
     o.symlink = [](const char* target, const char* p) {

@@ -16,45 +16,41 @@ constexpr char kSavedCheck[] =
     "grep -qx saved \"$RINGKV_CRASH_OUTPUT\" || exit 0; "
     "test \"$(cat \"$RINGKV_CRASH_DIR/data\" 2>/dev/null)\" = new-contents";
 
-TEST_F(ExecTest, WriteTempAndRenameWithoutFsyncIsCaught) {
-  const std::string w = Script("save.sh",
-                               "echo new-contents > data.tmp\n"
-                               "mv data.tmp data\n"
-                               "echo saved\n");
-  ExecReport r = Run({w}, kSavedCheck, 60);
+// Runs a save-a-file program under kSavedCheck, expecting a violation after "saved" was
+// printed; returns what the explanation says.
+class SaveTest : public ExecTest {
+ protected:
+  std::string Caught(const std::string& program) {
+    ExecReport r = Run({Script("save.sh", program)}, kSavedCheck, 60);
+    if (skipped_) return "";
+    EXPECT_GE(r.violations, 1u);
+    if (r.found.empty()) return "";
+    EXPECT_EQ(r.found[0].last_output_line, "saved");
+    return Explanation(r);
+  }
+};
+
+TEST_F(SaveTest, WriteTempAndRenameWithoutFsyncIsCaught) {
+  const std::string why = Caught("echo new-contents > data.tmp\nmv data.tmp data\necho saved\n");
   RINGKV_SKIP_IF_NO_FUSE();
-  EXPECT_GE(r.violations, 1u);
-  ASSERT_FALSE(r.found.empty());
-  EXPECT_EQ(r.found[0].last_output_line, "saved");
   // The minimal story: the data never reached the disk, or the rename did not.
-  const std::string why = Explanation(r);
   EXPECT_TRUE(absl::StrContains(why, "to data.tmp was lost") ||
               absl::StrContains(why, "rename data.tmp -> data was undone"))
       << why;
   EXPECT_TRUE(absl::StrContains(why, "the directory . was never fsynced")) << why;
 }
 
-TEST_F(ExecTest, FsyncOfTheFileButNotTheDirectoryAfterARenameIsCaught) {
-  const std::string w = Script("save.sh",
-                               "echo new-contents > data.tmp\n"
-                               "sync data.tmp\n"
-                               "mv data.tmp data\n"
-                               "echo saved\n");
-  ExecReport r = Run({w}, kSavedCheck, 60);
+TEST_F(SaveTest, FsyncOfTheFileButNotTheDirectoryAfterARenameIsCaught) {
+  const std::string why =
+      Caught("echo new-contents > data.tmp\nsync data.tmp\nmv data.tmp data\necho saved\n");
   RINGKV_SKIP_IF_NO_FUSE();
-  EXPECT_GE(r.violations, 1u);
-  EXPECT_TRUE(absl::StrContains(Explanation(r), "was undone")) << Explanation(r);
+  EXPECT_TRUE(absl::StrContains(why, "was undone")) << why;
 }
 
-TEST_F(ExecTest, FsyncOfTheFileButNotTheDirectoryAfterACreateIsCaught) {
-  const std::string w = Script("create.sh",
-                               "echo new-contents > data\n"
-                               "sync data\n"
-                               "echo saved\n");
-  ExecReport r = Run({w}, kSavedCheck, 60);
+TEST_F(SaveTest, FsyncOfTheFileButNotTheDirectoryAfterACreateIsCaught) {
+  const std::string why = Caught("echo new-contents > data\nsync data\necho saved\n");
   RINGKV_SKIP_IF_NO_FUSE();
-  EXPECT_GE(r.violations, 1u);
-  EXPECT_TRUE(absl::StrContains(Explanation(r), "the create of data was undone")) << Explanation(r);
+  EXPECT_TRUE(absl::StrContains(why, "the create of data was undone")) << why;
 }
 
 TEST_F(ExecTest, TheCorrectPatternHasNoViolations) {
@@ -110,11 +106,8 @@ TEST_F(ExecTest, AnAppendLogAcknowledgedAfterItsFdatasyncHasNoViolations) {
 }
 
 TEST_F(ExecTest, TheReproductionFileRebuildsTheFailingState) {
-  const std::string w = Script("save.sh",
-                               "echo new-contents > data.tmp\n"
-                               "mv data.tmp data\n"
-                               "echo saved\n");
-  ExecReport r = Run({w}, kSavedCheck, 60);
+  ExecReport r = Run({Script("save.sh", "echo new-contents > data.tmp\nmv data.tmp data\necho saved\n")},
+                     kSavedCheck, 60);
   RINGKV_SKIP_IF_NO_FUSE();
   ASSERT_GE(r.violations, 1u);
   ASSERT_FALSE(r.repro_path.empty());
