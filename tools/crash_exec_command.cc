@@ -85,6 +85,9 @@ int Print(const char* what, const absl::StatusOr<crash::exec::ExecReport>& repor
     if (!v.check_output.empty()) std::printf("  check output:\n%s", v.check_output.c_str());
     if (!v.check_output.empty() && v.check_output.back() != '\n') std::printf("\n");
   }
+  if (r.violations > r.found.size()) {
+    std::printf("(%zu more violations, not minimized)\n", r.violations - r.found.size());
+  }
   if (!r.repro_path.empty()) std::printf("reproduce with: ringkv crash replay %s\n", r.repro_path.c_str());
   return r.violations == 0 ? 0 : 1;
 }

@@ -26,8 +26,10 @@ using Clock = std::chrono::steady_clock;
 
 // The check's output kept for a report: enough to see why it failed.
 constexpr size_t kCheckOutputBytes = 4096;
-// Re-checks the minimizer may spend on one violation.
+// Re-checks the minimizer may spend on one violation, and how many violations it minimizes and
+// reports in full with --keep_going (the rest are counted).
 constexpr size_t kMinimizeChecks = 200;
+constexpr size_t kViolationsReported = 5;
 
 absl::StatusOr<std::string> MakeTempDir(const std::string& base, const std::string& tag) {
   std::string tmpl = absl::StrCat(base, "/ringkv-", tag, "-XXXXXX");
@@ -222,7 +224,7 @@ absl::StatusOr<ExecReport> RunExec(const ExecOptions& options) {
     ++report.states_checked;
     if (state->consistent()) continue;
     ++report.violations;
-    if (report.found.empty() || !options.stop_at_first_violation) {
+    if (report.found.size() < kViolationsReported) {
       absl::StatusOr<std::pair<CrashPlan, CheckedState>> minimal =
           Minimize(checker, plan.event, std::move(*state));
       if (!minimal.ok()) {

@@ -46,7 +46,7 @@ struct ExecReport {
   double workload_seconds_fuse = 0;    // the recorded run
   double check_seconds = 0;            // exploring the states (materialize + check), minimizing
   std::vector<std::string> refused;    // ops the filesystem refused (see recording.h)
-  std::vector<ExecViolation> found;    // the first violation in full (and more with keep-going)
+  std::vector<ExecViolation> found;    // the first violation (up to 5 with keep-going), minimized
   std::string repro_path;
 };
 
