@@ -1,10 +1,13 @@
 #include "crash/exec/exec_explorer.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -52,6 +55,29 @@ std::string LastLine(std::string_view text) {
   const size_t nl = text.rfind('\n');
   return std::string(nl == std::string_view::npos ? text : text.substr(nl + 1));
 }
+
+// While the recorder is mounted, SIGINT, SIGTERM and SIGHUP only set a flag: ringkv must live to
+// unmount. (A terminal's ^C reaches the workload too and ends it; after SIGTERM the workload runs
+// to its end.) The previous handlers come back when this goes out of scope.
+std::atomic<bool> interrupted{false};
+
+class SignalsDeferredWhileMounted {
+ public:
+  SignalsDeferredWhileMounted() {
+    interrupted = false;
+    struct sigaction sa = {};
+    sa.sa_handler = [](int) { interrupted = true; };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &sa, &previous_[i]);
+  }
+  ~SignalsDeferredWhileMounted() {
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+
+ private:
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> previous_;
+};
 
 struct CheckedState {
   CrashStateSummary summary;
@@ -175,6 +201,7 @@ absl::StatusOr<ExecReport> RunExec(const ExecOptions& options) {
   // 2. The workload on the recorder, its output stamped into the same sequence.
   Recording recording;
   {
+    SignalsDeferredWhileMounted deferred;
     absl::StatusOr<std::unique_ptr<FuseRecorder>> recorder = FuseRecorder::Mount(backing, mount);
     if (!recorder.ok()) {
       cleanup();
@@ -187,6 +214,10 @@ absl::StatusOr<ExecReport> RunExec(const ExecOptions& options) {
     if (!run.ok() || !recorded.ok()) {
       cleanup();
       return run.ok() ? recorded.status() : run.status();
+    }
+    if (interrupted) {
+      cleanup();
+      return absl::CancelledError("interrupted while the workload ran (the recorder was unmounted)");
     }
     if (run->exit_code != 0) {
       cleanup();
