@@ -105,6 +105,22 @@ TEST_F(ExecTest, AnAppendLogAcknowledgedAfterItsFdatasyncHasNoViolations) {
   EXPECT_EQ(r.output_bytes, 12u);  // "1\n" .. "6\n": the output was recorded
 }
 
+// dd's oflag=dsync opens with O_DSYNC: each write is durable when it returns, with no fsync, so
+// the recorder must mark it so (else the write would be lost in some states and this would fail).
+TEST_F(ExecTest, AnODsyncWriteIsDurableWhenItReturns) {
+  const std::string w = Script("dsync.sh",
+                               "touch f\nsync f .\n"
+                               "printf 'a%.0s' $(seq 4096) | dd of=f bs=4k count=1 oflag=dsync conv=notrunc 2>/dev/null\n"
+                               "echo done\n");
+  const std::string check =
+      "grep -q done \"$RINGKV_CRASH_OUTPUT\" || exit 0; "
+      "test \"$(stat -c %s \"$RINGKV_CRASH_DIR/f\")\" = 4096 && test \"$(head -c 1 \"$RINGKV_CRASH_DIR/f\")\" = a";
+  ExecReport r = Run({w}, check, 40);
+  RINGKV_SKIP_IF_NO_FUSE();
+  EXPECT_EQ(r.violations, 0u) << Explanation(r);
+  EXPECT_EQ(r.ops_recorded, 4u);  // create, fsync f, fsync ., the O_DSYNC write
+}
+
 TEST_F(ExecTest, TheReproductionFileRebuildsTheFailingState) {
   ExecReport r = Run({Script("save.sh", "echo new-contents > data.tmp\nmv data.tmp data\necho saved\n")},
                      kSavedCheck, 60);
