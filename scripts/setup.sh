@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libfuse3-dev and fuse3 for `ringkv crash exec` (the recording FUSE filesystem), sqlite3 for
+# its tests (a real program under test).
 packages=(g++ meson ninja-build pkg-config python3
-          liburing-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev)
+          liburing-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev
+          libfuse3-dev fuse3 sqlite3)
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(librocksdb-dev libleveldb-dev liblmdb-dev libsqlite3-dev)
 fi

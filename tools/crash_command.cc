@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "ringkv/crashtest.h"
 #include "tools/command.h"
+#include "tools/crash_exec_command.h"
 
 ABSL_FLAG(std::string, mode, "simulate", "crash: simulate | kill | fault");
 ABSL_FLAG(uint64_t, seed, 1, "crash: seed of the workload and of the crash states");
@@ -32,7 +33,10 @@ namespace {
 
 constexpr char kCrashUsage[] =
     "ringkv crash [--mode=simulate|kill|fault] [--seed=S] [--ops=N] [--states=N] "
-    "[--workdir=DIR] [--keep_going] [--sabotage=BUG]\n       ringkv crash replay [--keep] FILE";
+    "[--workdir=DIR] [--keep_going] [--sabotage=BUG]
+       ringkv crash replay [--keep] FILE
+"
+    "       ringkv crash exec --check 'CHECK' [--states=N] [--seed=S] [--json] -- WORKLOAD [ARGS]";
 
 int PrintReport(const char* what, const absl::StatusOr<crash::CrashReport>& report) {
   if (!report.ok()) return Fail("crash", std::string(report.status().message()));
@@ -63,6 +67,12 @@ int RunCrash(const std::vector<std::string>& args) {
     options.progress = [](size_t done, size_t total) {
       std::fprintf(stderr, "\r%zu/%zu", done, total);
     };
+  }
+  if (!args.empty() && args[0] == "exec") {
+    return RunCrashExec(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args.size() == 2 && args[0] == "replay" && IsCrashExecRepro(args[1])) {
+    return ReplayCrashExec(args[1]);
   }
   if (!args.empty()) {
     if (args[0] != "replay" || args.size() != 2) {

@@ -30,6 +30,10 @@ struct RecordedOp {
   bool truncated = false;   // open: O_TRUNC emptied it
   bool dsync = false;       // write through an O_DSYNC/O_SYNC descriptor: durable on completion
   bool directory = false;   // fsync/open of a directory
+  // Set only by recorders that watch a whole filesystem (crash/exec), which see two changes the
+  // I/O seam never issues:
+  bool adds_name = false;   // kRenameAt that is a link(2): path2 becomes another name, path stays
+  bool sets_size = false;   // kFallocate that is a truncate: the file's size becomes `offset`
   uint64_t chain = 0;       // which submitted chain
   uint32_t index = 0;       // position in that chain
   bool linked = true;       // chain was linked (ops ran in order)
