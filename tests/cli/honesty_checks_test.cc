@@ -1,13 +1,13 @@
 // The honesty checks of `ringkv bench`: each warning fires on the figures it is about and stays
 // quiet on plausible ones.
-#include "tools/bench/honesty_checks.h"
+#include "bench/report/honesty_checks.h"
 
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 using ::testing::HasSubstr;
@@ -128,4 +128,4 @@ TEST(HonestyChecksTest, EngineSyncCommitFasterThanTheDeviceIsFlagged) {
 }
 
 }  // namespace
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

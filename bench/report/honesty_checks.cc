@@ -1,11 +1,11 @@
-#include "tools/bench/honesty_checks.h"
+#include "bench/report/honesty_checks.h"
 
 #include <algorithm>
 #include <string>
 
 #include "absl/strings/str_format.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 // p99.9 is one write in a thousand: with fewer, it is just the maximum.
@@ -99,4 +99,4 @@ void CheckEngineRuns(double raw_p50_us, Report* report) {
   }
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

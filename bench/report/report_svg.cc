@@ -6,12 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tools/bench/report.h"
+#include "bench/report/report.h"
 
-namespace ringkv::tools {
-namespace {
+namespace ringkv::bench {
 
-std::string Escape(const std::string& s) {
+std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -25,6 +24,8 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
+namespace {
+
 struct Series {
   const char* name;
   const char* colour;
@@ -34,6 +35,7 @@ struct Series {
 }  // namespace
 
 std::string FormatSvg(const Report& report) {
+  if (report.mode == "scale") return FormatScaleSvg(report);
   const Series series[] = {
       {"p50", "#1b9e77", &RunFigures::p50_us},   {"p90", "#7570b3", &RunFigures::p90_us},
       {"p99", "#d95f02", &RunFigures::p99_us},   {"p99.9", "#e7298a", &RunFigures::p999_us},
@@ -73,9 +75,9 @@ std::string FormatSvg(const Report& report) {
       "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
       width, height, width, height, width, height);
   absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", kLeft,
-                        Escape(absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run")));
+                        XmlEscape(absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run")));
   absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"40\" fill=\"#444\">%s</text>\n", kLeft,
-                        Escape(absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
+                        XmlEscape(absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
                                                report.machine.filesystem, report.machine.device,
                                                report.machine.dir, report.machine.write_cache,
                                                report.seconds_per_run, report.repeat)));
@@ -111,12 +113,12 @@ std::string FormatSvg(const Report& report) {
                             "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
                             "<title>%s %s: %.1f us</title></rect>\n",
                             x0 + s * kBar, y, kBar - 1, kTop + kPlotH - y, series[s].colour,
-                            Escape(r.label), series[s].name, v);
+                            XmlEscape(r.label), series[s].name, v);
     }
     const int lx = x0 + kSeries * kBar / 2;
     absl::StrAppendFormat(&out,
                           "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s</text>\n", lx,
-                          kTop + kPlotH + 14, lx, kTop + kPlotH + 14, Escape(r.label));
+                          kTop + kPlotH + 14, lx, kTop + kPlotH + 14, XmlEscape(r.label));
   }
   // Legend.
   const int lx = kLeft + plot_w + 20;
@@ -131,4 +133,4 @@ std::string FormatSvg(const Report& report) {
   return out;
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench
