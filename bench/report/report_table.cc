@@ -42,7 +42,7 @@ std::string EngineComparison(const Report& report) {
     }
     if (ringkv == nullptr) continue;
     if (out.empty()) out = "\nringkv against each store (>1: ringkv is better):\n";
-    absl::StrAppendFormat(&out, "  %-12s vs %-8s ops/s %.2fx   p50 %.2fx   p99 %.2fx\n", r.goal, r.store,
+    absl::StrAppendFormat(&out, "  %-12s vs %-8s ops/s %.3gx   p50 %.3gx   p99 %.3gx\n", r.goal, r.store,
                           ringkv->median.ops_per_sec / r.median.ops_per_sec,
                           ringkv->median.p50_us > 0 ? r.median.p50_us / ringkv->median.p50_us : 0,
                           ringkv->median.p99_us > 0 ? r.median.p99_us / ringkv->median.p99_us : 0);
@@ -56,11 +56,12 @@ std::string GoalTable(const Report& report) {
   std::string out = absl::StrFormat("\n%-12s %-7s %12s %-9s %12s %9s %10s\n", "goal", "figure",
                                     "ringkv", "best peer", "its figure", "vs peer", "vs device");
   for (const GoalSummary& g : report.goals) {
-    absl::StrAppendFormat(&out, "%-12s %-7s %12.1f %-9s %12s %9s %10s\n", g.goal, g.figure, g.ringkv,
-                          g.best_peer.empty() ? "-" : g.best_peer,
-                          g.best_peer.empty() ? "-" : absl::StrFormat("%.1f", g.best_peer_value),
-                          g.vs_best_peer > 0 ? absl::StrFormat("%.2fx", g.vs_best_peer) : "-",
-                          g.vs_device > 0 ? absl::StrFormat("%.2fx", g.vs_device) : "-");
+    const char* format = g.figure == "seconds" ? "%.4f" : "%.1f";
+    absl::StrAppendFormat(&out, "%-12s %-7s %12s %-9s %12s %9s %10s\n", g.goal, g.figure,
+                          absl::StrFormat(format, g.ringkv), g.best_peer.empty() ? "-" : g.best_peer,
+                          g.best_peer.empty() ? "-" : absl::StrFormat(format, g.best_peer_value),
+                          g.vs_best_peer > 0 ? absl::StrFormat("%.3gx", g.vs_best_peer) : "-",
+                          g.vs_device > 0 ? absl::StrFormat("%.3gx", g.vs_device) : "-");
   }
   absl::StrAppend(&out, "vs peer: above 1 ringkv is better (p50 and seconds: peer / ringkv; rate: ringkv / peer); "
                         "vs device: ringkv p50 / device p50, or rate / device rate\n");

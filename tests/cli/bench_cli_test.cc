@@ -64,7 +64,8 @@ print('\n'.join(problems) if problems else 'OK')
 )PY";
 
 // Checks a scale report: argv[1] the file, argv[2] the stores (comma-separated), argv[3] the
-// keys, argv[4] the chunks expected, argv[5] the mode. Stores "*": whichever ran. Prints OK, or what is wrong.
+// keys, argv[4] the chunks expected, argv[5] the mode; stores "any": whichever ran. Prints OK,
+// or what is wrong.
 constexpr char kScaleJsonCheck[] = R"PY(
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -77,7 +78,7 @@ def need(obj, names, where):
 need(d, ['mode', 'command', 'machine', 'warnings', 'notes', 'scale'], 'report')
 if d.get('mode') != 'scale': problems.append('mode is %r' % d.get('mode'))
 got = [s.get('store') for s in d.get('scale', [])]
-if stores != ['*'] and got != stores: problems.append('stores %r' % got)
+if stores != ['any'] and got != stores: problems.append('stores %r' % got)
 for s in d.get('scale', []):
     where = s.get('store')
     need(s, ['mode', 'keys', 'user_bytes', 'seconds', 'ops_per_sec', 'last_vs_first_rate',
@@ -246,7 +247,7 @@ TEST_F(BenchCliTest, ScaleRunsEveryPeerBuiltIn) {
   Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=2000 --compare",
                               " --scale_gets=100 --scale_cold_gets=0 --json ", json));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(CheckScaleJson(json, "*", 2000, 10, "insert"), "OK\n");
+  EXPECT_EQ(CheckScaleJson(json, "any", 2000, 10, "insert"), "OK\n");
   for (const char* peer : {"rocksdb", "leveldb", "lmdb", "sqlite"}) {
     EXPECT_TRUE(r.out.find(peer) != std::string::npos || r.err.find(peer) != std::string::npos)
         << peer;

@@ -127,5 +127,25 @@ TEST(HonestyChecksTest, EngineSyncCommitFasterThanTheDeviceIsFlagged) {
   EXPECT_THAT(report.warnings, IsEmpty());
 }
 
+TEST(HonestyChecksTest, ARecoveryRunIsOneReopenNotTooFewSamples) {
+  Report report = VirtioWriteBack();
+  RunResult r;
+  r.kind = "engine";
+  r.label = "ringkv recovery 1t";
+  r.store = "ringkv";
+  r.workload = "recovery";
+  r.threads = 1;
+  r.median.ops = 1;
+  r.median.ops_per_sec = 3;
+  r.repetitions = {r.median};
+  report.runs = {r};
+  CheckEngineRuns(/*raw_p50_us=*/0, &report);
+  EXPECT_THAT(report.warnings, IsEmpty());
+  report.runs[0].workload = "readrandom";  // the same count anywhere else is too few
+  CheckEngineRuns(0, &report);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], HasSubstr("only 1 ops"));
+}
+
 }  // namespace
 }  // namespace ringkv::bench
