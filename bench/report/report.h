@@ -23,6 +23,9 @@ std::string FormatScaleSvg(const Report& report);
 
 // `s` with &, <, > and " escaped for SVG text and attributes.
 std::string XmlEscape(const std::string& s);
+// An SVG document's start: the <svg> element, a white background, a title and a subtitle
+// (plain text) at x = `left`. The caller appends the drawing and "</svg>\n".
+std::string SvgStart(int width, int height, int left, const std::string& title, const std::string& subtitle);
 
 // "4KiB", "1MiB", "512B".
 std::string FormatBytes(uint64_t bytes);

@@ -129,20 +129,11 @@ std::string FormatScaleSvg(const Report& report) {
     mode = r.mode;
     keys = std::max(keys, r.keys);
   }
-  std::string out = absl::StrFormat(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
-      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
-      width, height, width, height, width, height);
-  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", kLeft,
-                        XmlEscape(absl::StrFormat("ringkv bench engine --workload=scale: %s of %d keys, "
-                                                  "per chunk", mode, keys)));
-  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"40\" fill=\"#444\">%s</text>\n", kLeft,
-                        XmlEscape(absl::StrFormat("16-19 byte keys, 100 random bytes per value, sync=false, "
-                                                  "1 thread; %s on %s, started %s",
-                                                  report.machine.filesystem, report.machine.device,
-                                                  report.started_utc)));
+  std::string out = SvgStart(
+      width, height, kLeft,
+      absl::StrFormat("ringkv bench engine --workload=scale: %s of %d keys, per chunk", mode, keys),
+      absl::StrFormat("16-19 byte keys, 100 random bytes per value, sync=false, 1 thread; %s on %s, started %s",
+                      report.machine.filesystem, report.machine.device, report.started_utc));
   absl::StrAppend(&out, Panel(report, kTop, mode == "mix" ? "ops per second (half gets, half puts)" : "puts per second",
                               x_max, &ScaleChunk::ops_per_sec, /*log=*/false));
   absl::StrAppend(&out, Panel(report, kTop + kPanelH + kGap,

@@ -24,6 +24,19 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
+std::string SvgStart(int width, int height, int left, const std::string& title,
+                     const std::string& subtitle) {
+  std::string out = absl::StrFormat(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
+      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
+      width, height, width, height, width, height);
+  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", left, XmlEscape(title));
+  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"40\" fill=\"#444\">%s</text>\n", left, XmlEscape(subtitle));
+  return out;
+}
+
 namespace {
 
 struct Series {
@@ -68,19 +81,11 @@ std::string FormatSvg(const Report& report) {
     return kTop + kPlotH - f * kPlotH;
   };
 
-  std::string out = absl::StrFormat(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
-      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"white\"/>\n",
-      width, height, width, height, width, height);
-  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", kLeft,
-                        XmlEscape(absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run")));
-  absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"40\" fill=\"#444\">%s</text>\n", kLeft,
-                        XmlEscape(absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
-                                               report.machine.filesystem, report.machine.device,
-                                               report.machine.dir, report.machine.write_cache,
-                                               report.seconds_per_run, report.repeat)));
+  std::string out = SvgStart(
+      width, height, kLeft, absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run"),
+      absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
+                      report.machine.filesystem, report.machine.device, report.machine.dir,
+                      report.machine.write_cache, report.seconds_per_run, report.repeat));
   // Y axis: one gridline and label per decade.
   for (int d = dec_lo; d <= dec_hi; ++d) {
     const double y = y_of(std::pow(10.0, d));

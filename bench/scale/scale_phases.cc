@@ -28,13 +28,16 @@ struct GetFigures {
   double seconds = 0;
 };
 
-// `count` gets of random keys among 0..keys-1; a miss is counted, any other error fails.
-absl::StatusOr<GetFigures> RandomGets(KvStore& kv, uint64_t keys, uint64_t count, uint64_t seed) {
+// `count` gets of random keys among 0..keys-1, or fewer if `max_seconds` (> 0) pass first; a
+// miss is counted, any other error fails.
+absl::StatusOr<GetFigures> RandomGets(KvStore& kv, uint64_t keys, uint64_t count, double max_seconds,
+                                      uint64_t seed) {
   ScaleRandom rng(seed);
   std::string key;
   GetFigures f;
   const Clock::time_point t0 = Clock::now();
   for (; f.gets < count; ++f.gets) {
+    if (max_seconds > 0 && f.gets % 256 == 0 && f.gets > 0 && SecondsSince(t0) > max_seconds) break;
     ScaleKey(rng.Below(keys), &key);
     absl::StatusOr<std::string> v = kv.Get(key);
     if (v.ok()) {
@@ -134,7 +137,7 @@ int RunScaleWritePhase(const std::string& store, const ScaleConfig& c, const std
 
   if (c.warm_gets > 0) {
     if (absl::Status s = ReadIntoPageCache(dir); !s.ok()) return Fail(out, store, "warming the page cache", s);
-    absl::StatusOr<GetFigures> f = RandomGets(**kv, c.keys, c.warm_gets, /*seed=*/29);
+    absl::StatusOr<GetFigures> f = RandomGets(**kv, c.keys, c.warm_gets, /*max_seconds=*/0, /*seed=*/29);
     if (!f.ok()) return Fail(out, store, "warm get", f.status());
     ReportGets(out, "warm", *f);
   }
@@ -148,7 +151,7 @@ int RunScaleColdPhase(const std::string& store, const ScaleConfig& c, const std:
                       ScaleLineWriter& out) {
   absl::StatusOr<std::unique_ptr<KvStore>> kv = OpenStore(store, dir, c.store);
   if (!kv.ok()) return Fail(out, store, "open under the memory limit", kv.status());
-  absl::StatusOr<GetFigures> f = RandomGets(**kv, c.keys, c.cold_gets, /*seed=*/31);
+  absl::StatusOr<GetFigures> f = RandomGets(**kv, c.keys, c.cold_gets, c.cold_max_seconds, /*seed=*/31);
   if (!f.ok()) return Fail(out, store, "get under the memory limit", f.status());
   ReportGets(out, "cold", *f);
   out.Figure("cold_peak_rss_bytes", static_cast<double>(PeakRssBytes()));

@@ -33,6 +33,7 @@ struct ScaleConfig {
   ScaleMode mode = ScaleMode::kInsert;
   uint64_t warm_gets = 200'000;  // random gets after the files were read into the page cache
   uint64_t cold_gets = 20'000;   // random gets under the memory limit (0: skip that phase)
+  double cold_max_seconds = 30;  // ... or fewer, when a store thrashes at the limit
   double memory_limit_fraction = 0.25;  // of the files on disk
   StoreOptions store;
 };
