@@ -73,7 +73,7 @@ std::string FormatScaleTable(const Report& report) {
       "\nWA = bytes the process wrote to storage (/proc/self/io write_bytes) per user byte put, "
       "through Close for the summary;\nspace = files on disk (allocated) / user bytes; reopen = Open "
       "+ first Get; warm gets after reading the files into the page cache;\ncold gets in a memory "
-      "cgroup of 'limit' (a quarter of the files) after dropping them from the page cache; RSS = "
+      "cgroup of 'limit' (by default a quarter of the files) after dropping them from the page cache; RSS = "
       "peak of the write phase\n");
   return out;
 }

@@ -64,12 +64,14 @@ print('\n'.join(problems) if problems else 'OK')
 )PY";
 
 // Checks a scale report: argv[1] the file, argv[2] the stores (comma-separated), argv[3] the
-// keys, argv[4] the chunks expected, argv[5] the mode; stores "any": whichever ran. Prints OK,
-// or what is wrong.
+// keys, argv[4] the chunks expected, argv[5] the mode; stores "any": whichever ran; argv[6]
+// "cold" if the gets under a memory limit must have run, or have said why not. Prints OK, or
+// what is wrong.
 constexpr char kScaleJsonCheck[] = R"PY(
 import json, sys
 d = json.load(open(sys.argv[1]))
 stores, keys, chunks, mode = sys.argv[2].split(','), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+cold = sys.argv[6] == 'cold'
 problems = []
 def need(obj, names, where):
     for k in names:
@@ -104,6 +106,11 @@ for s in d.get('scale', []):
     if not s.get('write_amp', 0) > 0: problems.append('%s: write_amp %r' % (where, s.get('write_amp')))
     if not s.get('reopen_seconds', 0) > 0: problems.append('%s: reopen_seconds %r' % (where, s.get('reopen_seconds')))
     if not s.get('peak_rss_bytes', 0) > 0: problems.append('%s: peak_rss_bytes %r' % (where, s.get('peak_rss_bytes')))
+    if cold and s.get('memory_limit_bytes', 0) > 0:
+        if not (s.get('cold_gets', 0) > 0 and s.get('cold_hit_rate') == 1):
+            problems.append('%s: cold gets %r hit rate %r, notes %r' % (where, s.get('cold_gets'), s.get('cold_hit_rate'), s.get('notes')))
+    elif cold and not any('skipped' in n for n in s.get('notes', [])):
+        problems.append('%s: the cold gets neither ran nor said why (%r)' % (where, s.get('notes')))
 print('\n'.join(problems) if problems else 'OK')
 )PY";
 
@@ -121,10 +128,10 @@ class BenchCliTest : public ::testing::Test {
     return r.out + r.err;
   }
   std::string CheckScaleJson(const std::string& file, const std::string& stores, int keys, int chunks,
-                             const char* mode) {
+                             const char* mode, bool cold = false) {
     WriteFileOrDie(dir_.Join("check_scale.py"), kScaleJsonCheck);
     Result r = Shell(absl::StrCat("python3 ", dir_.Join("check_scale.py"), " ", file, " ", stores, " ",
-                                  keys, " ", chunks, " ", mode));
+                                  keys, " ", chunks, " ", mode, cold ? " cold" : " warm"));
     return r.out + r.err;
   }
   std::string CheckSvg(const std::string& file) {
@@ -218,15 +225,18 @@ TEST_F(BenchCliTest, GoalsCompareRingkvWithTheDeviceAndPeers) {
   }
 }
 
+// The memory limit is made generous (twice the files): at 20,000 keys a quarter of the files is
+// less than ringkv needs to open at all, and this test is about the figures being there.
 TEST_F(BenchCliTest, ScaleWorkloadReportsEveryFigure) {
   const std::string json = dir_.Join("scale.json"), svg = dir_.Join("scale.svg");
   Result r = Run(absl::StrCat("bench engine ", work(),
                               " --workload=scale --keys=20000 --engines=ringkv --scale_gets=2000"
-                              " --scale_cold_gets=500 --json ", json, " --svg ", svg));
+                              " --scale_cold_gets=500 --scale_memory_fraction=2 --json ", json,
+                              " --svg ", svg));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("WA"));
   EXPECT_THAT(r.err, HasSubstr("20000/20000 ops"));  // the progress line of the last chunk
-  EXPECT_EQ(CheckScaleJson(json, "ringkv", 20000, 10, "insert"), "OK\n");
+  EXPECT_EQ(CheckScaleJson(json, "ringkv", 20000, 10, "insert", /*cold=*/true), "OK\n");
   EXPECT_EQ(CheckSvg(svg), "svg\n");
   EXPECT_THAT(ReadFileOrDie(svg), HasSubstr("polyline"));
 }
@@ -268,7 +278,8 @@ TEST_F(BenchCliTest, BadArgumentsGiveOneLineAndFail) {
         absl::StrCat("bench engine ", w, " --goals=speed"),
         absl::StrCat("bench engine ", w, " --engines=ringkv,berkeleydb"),
         absl::StrCat("bench engine ", w, " --workload=scale --scale_mode=sideways"),
-        absl::StrCat("bench engine ", w, " --workload=scale --keys=0")}) {
+        absl::StrCat("bench engine ", w, " --workload=scale --keys=0"),
+        absl::StrCat("bench engine ", w, " --workload=scale --scale_memory_fraction=0")}) {
     Result r = Run(args);
     EXPECT_NE(r.status, 0) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

@@ -25,7 +25,8 @@ constexpr char kBenchUsage[] =
     "                        [--ringkv_memtable_mib=N]\n"
     "       ringkv bench engine DIR --workload=scale [--keys=N] [--chunk=N]\n"
     "                        [--scale_mode=insert|overwrite|mix] [--scale_gets=N]\n"
-    "                        [--scale_cold_gets=N] [--compare | --engines=...]\n"
+    "                        [--scale_cold_gets=N] [--scale_memory_fraction=F]\n"
+    "                        [--compare | --engines=...]\n"
     "  all: [--seconds=S] [--repeat=N] [--json FILE] [--svg FILE]\n"
     "  DIR must exist, on the disk to measure (not tmpfs for O_DIRECT methods)";
 

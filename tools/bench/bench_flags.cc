@@ -51,6 +51,9 @@ ABSL_FLAG(uint64_t, scale_gets, 200000,
 ABSL_FLAG(uint64_t, scale_cold_gets, 20000,
           "bench engine --workload=scale: random gets with memory limited to a quarter of the "
           "files (0: skip)");
+ABSL_FLAG(double, scale_memory_fraction, 0.25,
+          "bench engine --workload=scale: the cold gets' memory limit as a fraction of the files "
+          "on disk (0.25: the database 4x larger than the memory)");
 ABSL_FLAG(int, threads, 1, "bench engine: client threads");
 ABSL_FLAG(uint64_t, key_bytes, 16, "bench engine: key size");
 ABSL_FLAG(uint64_t, value_bytes, 100, "bench engine: value size");

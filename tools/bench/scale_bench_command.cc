@@ -19,8 +19,10 @@ int RunScaleBench(const std::string& dir) {
   config.chunk_ops = absl::GetFlag(FLAGS_scale_chunk);
   config.warm_gets = absl::GetFlag(FLAGS_scale_gets);
   config.cold_gets = absl::GetFlag(FLAGS_scale_cold_gets);
+  config.memory_limit_fraction = absl::GetFlag(FLAGS_scale_memory_fraction);
   config.store.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
   if (config.keys == 0) return Fail("bench", "--keys must be positive");
+  if (!(config.memory_limit_fraction > 0)) return Fail("bench", "--scale_memory_fraction must be positive");
   if (!bench::ParseScaleMode(absl::GetFlag(FLAGS_scale_mode), &config.mode)) {
     return Fail("bench", absl::StrCat("--scale_mode: unknown mode '", absl::GetFlag(FLAGS_scale_mode),
                                       "' (one of insert, overwrite, mix)"));
