@@ -44,28 +44,28 @@ struct Series {
   const char* colour;
   double RunFigures::*field;
 };
+constexpr Series kSeries[] = {
+    {"p50", "#1b9e77", &RunFigures::p50_us},   {"p90", "#7570b3", &RunFigures::p90_us},
+    {"p99", "#d95f02", &RunFigures::p99_us},   {"p99.9", "#e7298a", &RunFigures::p999_us},
+    {"max", "#666666", &RunFigures::max_us},
+};
+constexpr int kSeriesCount = 5;
+constexpr int kBar = 9, kGroupGap = 14, kLeft = 80, kTop = 60, kPlotH = 360, kLabelH = 230;
+constexpr int kGroupW = kSeriesCount * kBar + kGroupGap;
 
-}  // namespace
+// The log axis, from the decade below the smallest figure to the decade above the largest.
+struct LogAxis {
+  int dec_lo = 0, dec_hi = 1;
+  double Y(double v) const {
+    const double f = (std::log10(std::max(v, std::pow(10.0, dec_lo))) - dec_lo) / (dec_hi - dec_lo);
+    return kTop + kPlotH - f * kPlotH;
+  }
+};
 
-std::string FormatSvg(const Report& report) {
-  if (report.mode == "scale") return FormatScaleSvg(report);
-  const Series series[] = {
-      {"p50", "#1b9e77", &RunFigures::p50_us},   {"p90", "#7570b3", &RunFigures::p90_us},
-      {"p99", "#d95f02", &RunFigures::p99_us},   {"p99.9", "#e7298a", &RunFigures::p999_us},
-      {"max", "#666666", &RunFigures::max_us},
-  };
-  constexpr int kSeries = 5;
-  constexpr int kBar = 9, kGroupGap = 14, kLeft = 80, kTop = 60, kPlotH = 360, kLabelH = 230;
-  const int groups = std::max<int>(1, static_cast<int>(report.runs.size()));
-  const int group_w = kSeries * kBar + kGroupGap;
-  const int plot_w = groups * group_w;
-  const int width = kLeft + plot_w + 150;
-  const int height = kTop + kPlotH + kLabelH;
-
-  // Log axis from the decade below the smallest figure to the decade above the largest.
+LogAxis MakeLogAxis(const Report& report) {
   double lo = 1e18, hi = 0;
   for (const RunResult& r : report.runs) {
-    for (const Series& s : series) {
+    for (const Series& s : kSeries) {
       const double v = r.median.*s.field;
       if (v > 0) {
         lo = std::min(lo, v);
@@ -74,21 +74,17 @@ std::string FormatSvg(const Report& report) {
     }
   }
   if (hi <= 0) lo = 1, hi = 10;
-  const int dec_lo = static_cast<int>(std::floor(std::log10(lo)));
-  const int dec_hi = std::max(dec_lo + 1, static_cast<int>(std::ceil(std::log10(hi))));
-  auto y_of = [&](double v) {
-    const double f = (std::log10(std::max(v, std::pow(10.0, dec_lo))) - dec_lo) / (dec_hi - dec_lo);
-    return kTop + kPlotH - f * kPlotH;
-  };
+  LogAxis axis;
+  axis.dec_lo = static_cast<int>(std::floor(std::log10(lo)));
+  axis.dec_hi = std::max(axis.dec_lo + 1, static_cast<int>(std::ceil(std::log10(hi))));
+  return axis;
+}
 
-  std::string out = SvgStart(
-      width, height, kLeft, absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run"),
-      absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
-                      report.machine.filesystem, report.machine.device, report.machine.dir,
-                      report.machine.write_cache, report.seconds_per_run, report.repeat));
-  // Y axis: one gridline and label per decade.
-  for (int d = dec_lo; d <= dec_hi; ++d) {
-    const double y = y_of(std::pow(10.0, d));
+// Gridlines and labels per decade, the two axis lines and their titles.
+std::string Axes(const LogAxis& axis, int plot_w, int height) {
+  std::string out;
+  for (int d = axis.dec_lo; d <= axis.dec_hi; ++d) {
+    const double y = axis.Y(std::pow(10.0, d));
     absl::StrAppendFormat(&out,
                           "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
                           "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
@@ -107,34 +103,60 @@ std::string FormatSvg(const Report& report) {
                         kTop + kPlotH / 2, kTop + kPlotH / 2);
   absl::StrAppendFormat(&out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">run</text>\n",
                         kLeft + plot_w / 2, height - 8);
-  // Bars and run labels.
+  return out;
+}
+
+// One group of bars per run, and the run's label below it.
+std::string Bars(const Report& report, const LogAxis& axis) {
+  std::string out;
   for (size_t i = 0; i < report.runs.size(); ++i) {
     const RunResult& r = report.runs[i];
-    const int x0 = kLeft + static_cast<int>(i) * group_w + kGroupGap / 2;
-    for (int s = 0; s < kSeries; ++s) {
-      const double v = r.median.*series[s].field;
-      const double y = y_of(v);
+    const int x0 = kLeft + static_cast<int>(i) * kGroupW + kGroupGap / 2;
+    for (int s = 0; s < kSeriesCount; ++s) {
+      const double v = r.median.*kSeries[s].field;
+      const double y = axis.Y(v);
       absl::StrAppendFormat(&out,
                             "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
                             "<title>%s %s: %.1f us</title></rect>\n",
-                            x0 + s * kBar, y, kBar - 1, kTop + kPlotH - y, series[s].colour,
-                            XmlEscape(r.label), series[s].name, v);
+                            x0 + s * kBar, y, kBar - 1, kTop + kPlotH - y, kSeries[s].colour,
+                            XmlEscape(r.label), kSeries[s].name, v);
     }
-    const int lx = x0 + kSeries * kBar / 2;
+    const int lx = x0 + kSeriesCount * kBar / 2;
     absl::StrAppendFormat(&out,
                           "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s</text>\n", lx,
                           kTop + kPlotH + 14, lx, kTop + kPlotH + 14, XmlEscape(r.label));
   }
-  // Legend.
+  return out;
+}
+
+std::string Legend(int plot_w) {
+  std::string out;
   const int lx = kLeft + plot_w + 20;
-  for (int s = 0; s < kSeries; ++s) {
+  for (int s = 0; s < kSeriesCount; ++s) {
     const int y = kTop + 10 + s * 20;
     absl::StrAppendFormat(&out,
                           "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                           "<text x=\"%d\" y=\"%d\">%s</text>\n",
-                          lx, y, series[s].colour, lx + 18, y + 10, series[s].name);
+                          lx, y, kSeries[s].colour, lx + 18, y + 10, kSeries[s].name);
   }
-  absl::StrAppend(&out, "</svg>\n");
+  return out;
+}
+
+}  // namespace
+
+std::string FormatSvg(const Report& report) {
+  if (report.mode == "scale") return FormatScaleSvg(report);
+  const int groups = std::max<int>(1, static_cast<int>(report.runs.size()));
+  const int plot_w = groups * kGroupW;
+  const int width = std::max(kLeft + plot_w + 150, 640);  // room for the title with few runs
+  const int height = kTop + kPlotH + kLabelH;
+  const LogAxis axis = MakeLogAxis(report);
+  std::string out = SvgStart(
+      width, height, kLeft, absl::StrCat("ringkv bench ", report.mode, ": latency percentiles per run"),
+      absl::StrFormat("%s on %s (%s), write cache %s; %.2f s per run, median of %d",
+                      report.machine.filesystem, report.machine.device, report.machine.dir,
+                      report.machine.write_cache, report.seconds_per_run, report.repeat));
+  absl::StrAppend(&out, Axes(axis, plot_w, height), Bars(report, axis), Legend(plot_w), "</svg>\n");
   return out;
 }
 
