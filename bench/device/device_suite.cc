@@ -78,21 +78,6 @@ absl::Status CheckSizes(const std::vector<uint64_t>& blocks, const std::vector<i
   return absl::OkStatus();
 }
 
-RunFigures ToFigures(const DeviceMeasurement& m, uint64_t block_bytes) {
-  RunFigures f;
-  f.ops = m.ops;
-  f.seconds = m.seconds;
-  f.ops_per_sec = m.seconds > 0 ? m.ops / m.seconds : 0;
-  f.mb_per_sec = f.ops_per_sec * block_bytes / 1e6;
-  f.p50_us = m.latency.PercentileNs(50) / 1e3;
-  f.p90_us = m.latency.PercentileNs(90) / 1e3;
-  f.p99_us = m.latency.PercentileNs(99) / 1e3;
-  f.p999_us = m.latency.PercentileNs(99.9) / 1e3;
-  f.max_us = m.latency.max_ns() / 1e3;
-  f.mean_us = m.latency.mean_ns() / 1e3;
-  return f;
-}
-
 // Not worth a run's slot: the combination cannot be done here, not a failure of the disk.
 bool IsSkippable(const absl::Status& s) {
   return absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s) || absl::IsResourceExhausted(s);
@@ -127,7 +112,7 @@ absl::Status MeasureMatrix(const DeviceSuiteConfig& config, const std::vector<De
         report->skipped.push_back(absl::StrCat(DeviceLabel(c), ": ", m.status().message()));
         continue;
       }
-      out->reps[i].push_back(ToFigures(*m, c.block_bytes));
+      out->reps[i].push_back(DeviceFigures(*m, c.block_bytes));
       if (!m->note.empty()) out->notes[i] = m->note;
     }
   }
@@ -185,6 +170,21 @@ void AddRows(const std::vector<DeviceConfig>& configs, const MatrixFigures& figu
 }
 
 }  // namespace
+
+RunFigures DeviceFigures(const DeviceMeasurement& m, uint64_t block_bytes) {
+  RunFigures f;
+  f.ops = m.ops;
+  f.seconds = m.seconds;
+  f.ops_per_sec = m.seconds > 0 ? m.ops / m.seconds : 0;
+  f.mb_per_sec = f.ops_per_sec * block_bytes / 1e6;
+  f.p50_us = m.latency.PercentileNs(50) / 1e3;
+  f.p90_us = m.latency.PercentileNs(90) / 1e3;
+  f.p99_us = m.latency.PercentileNs(99) / 1e3;
+  f.p999_us = m.latency.PercentileNs(99.9) / 1e3;
+  f.max_us = m.latency.max_ns() / 1e3;
+  f.mean_us = m.latency.mean_ns() / 1e3;
+  return f;
+}
 
 std::string DeviceLabel(const DeviceConfig& c) {
   return absl::StrCat(c.method->name, " ", FileStateName(c.state), " ", FormatBytes(c.block_bytes),

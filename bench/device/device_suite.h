@@ -26,6 +26,8 @@ struct DeviceConfig {
   auto key() const { return std::make_tuple(method->name, static_cast<int>(state), block_bytes, depth); }
 };
 std::string DeviceLabel(const DeviceConfig& c);
+// A measurement's figures; MB/s counts `block_bytes` per op.
+RunFigures DeviceFigures(const DeviceMeasurement& m, uint64_t block_bytes);
 
 // What the user chose; an empty list was not given. Nothing given: the default matrix (every
 // method at 4 KiB QD1, the file states, a block-size sweep and two depth sweeps). Otherwise the

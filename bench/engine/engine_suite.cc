@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "bench/device/device_bench.h"
+#include "bench/device/device_suite.h"
 #include "bench/report/honesty_checks.h"
 #include "bench/report/medians.h"
 #include "bench/report/report.h"
@@ -40,13 +41,7 @@ absl::StatusOr<RunFigures> DeviceReference(const std::string& dir, double second
   absl::StatusOr<DeviceMeasurement> m = device.Measure(run);
   if (!m.ok()) return m.status();
   if (m->ops == 0) return absl::UnavailableError("no writes completed");
-  RunFigures f;
-  f.ops = m->ops;
-  f.seconds = m->seconds;
-  f.ops_per_sec = m->ops / m->seconds;
-  f.p50_us = m->latency.PercentileNs(50) / 1e3;
-  f.p99_us = m->latency.PercentileNs(99) / 1e3;
-  return f;
+  return DeviceFigures(*m, run.block_bytes);
 }
 
 // One row: the store's repetitions of one goal, and their medians.
