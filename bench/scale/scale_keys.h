@@ -28,7 +28,8 @@ inline void ScaleKey(uint64_t i, std::string* out) {
   const uint64_t h = MixBits(i);
   out->resize(16 + i % 4);
   for (int d = 0; d < 16; ++d) (*out)[d] = kHex[(h >> (60 - 4 * d)) & 0xF];
-  for (size_t d = 16; d < out->size(); ++d) (*out)[d] = kHex[(h >> (4 * d)) & 0xF];
+  // The extra 0-3 bytes repeat the lowest digits: they vary the length, not the order.
+  for (size_t d = 16; d < out->size(); ++d) (*out)[d] = kHex[(h >> (4 * (d - 16))) & 0xF];
 }
 
 // The mean size of a scale key over 0..3 extra bytes.
