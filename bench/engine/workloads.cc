@@ -1,6 +1,5 @@
 #include "bench/engine/workloads.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bench/engine/process_io.h"
 #include "ringkv/options.h"
 
 namespace ringkv::bench {
@@ -42,8 +42,8 @@ std::string Key(uint64_t n, size_t bytes) {
 
 // Per-thread latency histograms (allocated before the run: recording neither allocates nor
 // locks), merged into the result at the end.
-void Summarize(const std::vector<tools::LatencyHistogram>& per_thread, WorkloadResult* r) {
-  for (const tools::LatencyHistogram& h : per_thread) r->latency.Merge(h);
+void Summarize(const std::vector<LatencyHistogram>& per_thread, WorkloadResult* r) {
+  for (const LatencyHistogram& h : per_thread) r->latency.Merge(h);
   r->p50_us = r->latency.PercentileNs(50) / 1000.0;
   r->p90_us = r->latency.PercentileNs(90) / 1000.0;
   r->p99_us = r->latency.PercentileNs(99) / 1000.0;
@@ -54,20 +54,6 @@ void Summarize(const std::vector<tools::LatencyHistogram>& per_thread, WorkloadR
 
 uint64_t Nanos(Clock::duration d) {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
-}
-
-// write_bytes of /proc/self/io: bytes this process sent (or dirtied for) storage; 0 if the
-// kernel does not account I/O (CONFIG_TASK_IO_ACCOUNTING off).
-uint64_t ProcessWriteBytes() {
-  std::FILE* f = std::fopen("/proc/self/io", "r");
-  if (f == nullptr) return 0;
-  char line[128];
-  unsigned long long v = 0;
-  while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, "write_bytes: %llu", &v) == 1) break;
-  }
-  std::fclose(f);
-  return v;
 }
 
 // "name value" lines of KvStore::Statistics; empty when the store has none.
@@ -132,56 +118,6 @@ absl::StatusOr<std::unique_ptr<KvStore>> Load(const std::string& store, const st
 
 }  // namespace
 
-absl::StatusOr<WorkloadResult> RawDeviceQD1(const WorkloadConfig& c) {
-  const std::string path = absl::StrCat(c.dir, "/raw-qd1-", ::getpid(), ".dat");
-  constexpr size_t kBlock = 4096;
-  constexpr size_t kBlocks = 4096;  // 16 MiB, reused round-robin
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
-  std::vector<char> zeros(1 << 20, 0);
-  for (size_t off = 0; off < kBlock * kBlocks; off += zeros.size()) {
-    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) !=
-        static_cast<ssize_t>(zeros.size())) {
-      const int err = errno;
-      ::close(fd);
-      return absl::InternalError(absl::StrCat("zero-filling ", path, " offset ", off, ": ", std::strerror(err)));
-    }
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return absl::InternalError(absl::StrCat("fsync ", path, ": ", std::strerror(err)));
-  }
-  if (::close(fd) != 0) return absl::InternalError(absl::StrCat("close ", path, ": ", std::strerror(errno)));
-  fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_DSYNC);
-  if (fd < 0) return absl::InternalError(absl::StrCat("open O_DIRECT ", path, ": ", std::strerror(errno)));
-  void* buf = nullptr;
-  if (posix_memalign(&buf, kBlock, kBlock) != 0) return absl::ResourceExhaustedError("memalign");
-  std::memset(buf, 'r', kBlock);
-  std::vector<tools::LatencyHistogram> samples(1);
-  const auto start = Clock::now();
-  for (uint64_t i = 0; i < c.ops; ++i) {
-    const auto t0 = Clock::now();
-    if (::pwrite(fd, buf, kBlock, static_cast<off_t>((i % kBlocks) * kBlock)) != kBlock) {
-      ::close(fd);
-      std::free(buf);
-      return absl::InternalError(absl::StrCat("pwrite ", path, ": ", std::strerror(errno)));
-    }
-    samples[0].Record(Nanos(Clock::now() - t0));
-  }
-  WorkloadResult r;
-  r.store = "raw device";
-  r.workload = "4k O_DIRECT|O_DSYNC QD1";
-  r.ops = c.ops;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.ops_per_sec = r.ops / r.seconds;
-  Summarize(samples, &r);
-  ::close(fd);
-  std::free(buf);
-  ::unlink(path.c_str());
-  return r;
-}
-
 const std::vector<std::string>& WorkloadNames() {
   static const std::vector<std::string> names = {"fillsync", "fillrandom", "fillseq", "readrandom",
                                                  "readseq",  "scan",       "mixed",   "recovery"};
@@ -234,7 +170,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const std::string& store, const std::
   }
 
   constexpr size_t kScanKeys = 100;  // keys per op of scan and readseq
-  std::vector<tools::LatencyHistogram> samples(c.threads);
+  std::vector<LatencyHistogram> samples(c.threads);
   std::vector<uint64_t> done(c.threads, 0);
   std::vector<uint64_t> sync_puts(c.threads, 0);
   std::vector<uint64_t> puts(c.threads, 0);

@@ -1,6 +1,5 @@
-// db_bench-style workloads run identically against any KvStore (ringkv or a peer), plus the raw
-// device limit they are measured against: 4 KiB O_DIRECT|O_DSYNC writes at queue depth 1.
-// Used by build/bench/engine/engine_bench and by `ringkv bench engine`.
+// db_bench-style workloads run identically against any KvStore (ringkv or a peer), one store
+// and one workload per call; bench/engine/engine_suite.h repeats them across stores and goals.
 #ifndef RINGKV_BENCH_ENGINE_WORKLOADS_H_
 #define RINGKV_BENCH_ENGINE_WORKLOADS_H_
 
@@ -11,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "bench/peers/kv_store.h"
-#include "tools/bench/latency_histogram.h"
+#include "bench/report/latency_histogram.h"
 
 namespace ringkv::bench {
 
@@ -34,7 +33,7 @@ struct WorkloadResult {
   //   wal_bytes_per_user_byte     WAL bytes appended per byte of key+value written
   //   engine_bytes_per_user_byte  (WAL bytes + checkpoint pages * page size) per user byte
   std::map<std::string, double> engine;
-  tools::LatencyHistogram latency;  // every op of every thread
+  LatencyHistogram latency;  // every op of every thread
 };
 
 struct WorkloadConfig {
@@ -52,9 +51,6 @@ struct WorkloadConfig {
   // kCount / kTime: every workload is bound by `ops` per thread / by `seconds`.
   enum class Bound { kDefault, kCount, kTime } bound = Bound::kDefault;
 };
-
-// Raw device limit: 4 KiB O_DIRECT|O_DSYNC pwrite into a zero-filled file, one at a time.
-absl::StatusOr<WorkloadResult> RawDeviceQD1(const WorkloadConfig& config);
 
 // The workloads RunWorkload knows, in the order `ringkv bench --help` lists them.
 const std::vector<std::string>& WorkloadNames();

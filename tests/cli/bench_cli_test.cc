@@ -1,7 +1,8 @@
 // `ringkv bench` end to end through the binary, with tiny durations: the JSON report carries
 // every field (checked by python3's json module), the SVG is well-formed XML, every engine
-// workload runs, and bad arguments give one line on stderr and a non-zero exit. No timing is
-// asserted: the figures of a loaded 2-core machine are whatever they are.
+// workload, the goals and the scale workload run, and bad arguments give one line on stderr
+// and a non-zero exit. No timing is asserted: the figures of a loaded 2-core machine are
+// whatever they are.
 
 #include <cstdlib>
 #include <string>
@@ -62,6 +63,58 @@ for i, r in enumerate(d.get('runs', [])):
 print('\n'.join(problems) if problems else 'OK')
 )PY";
 
+// Checks a scale report: argv[1] the file, argv[2] the stores (comma-separated), argv[3] the
+// keys, argv[4] the chunks expected, argv[5] the mode; stores "any": whichever ran; argv[6]
+// "cold" if the gets under a memory limit must have run, or have said why not. Prints OK, or
+// what is wrong.
+constexpr char kScaleJsonCheck[] = R"PY(
+import json, sys
+d = json.load(open(sys.argv[1]))
+stores, keys, chunks, mode = sys.argv[2].split(','), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+cold = sys.argv[6] == 'cold'
+problems = []
+def need(obj, names, where):
+    for k in names:
+        if k not in obj:
+            problems.append('%s: missing %s' % (where, k))
+need(d, ['mode', 'command', 'machine', 'warnings', 'notes', 'scale'], 'report')
+if d.get('mode') != 'scale': problems.append('mode is %r' % d.get('mode'))
+got = [s.get('store') for s in d.get('scale', [])]
+if stores != ['any'] and got != stores: problems.append('stores %r' % got)
+for s in d.get('scale', []):
+    where = s.get('store')
+    need(s, ['mode', 'keys', 'user_bytes', 'seconds', 'ops_per_sec', 'last_vs_first_rate',
+             'write_amp', 'disk_bytes', 'space_amp', 'reopen_seconds', 'warm_gets',
+             'warm_gets_per_sec', 'warm_hit_rate', 'memory_limit_bytes', 'cold_gets',
+             'cold_gets_per_sec', 'cold_hit_rate', 'peak_rss_bytes', 'error', 'notes',
+             'chunks'], where)
+    if s.get('error'): problems.append('%s: error %r' % (where, s['error']))
+    if s.get('mode') != mode: problems.append('%s: mode %r' % (where, s.get('mode')))
+    if s.get('keys') != keys: problems.append('%s: keys %r' % (where, s.get('keys')))
+    c = s.get('chunks', [])
+    if len(c) != chunks: problems.append('%s: %d chunks' % (where, len(c)))
+    ops = [x.get('ops') for x in c]
+    if ops != sorted(ops) or (ops and ops[-1] != keys): problems.append('%s: chunk ops %r' % (where, ops))
+    for x in c:
+        need(x, ['ops', 'seconds', 'ops_per_sec', 'write_amp'], where + ' chunk')
+        if not x.get('ops_per_sec', 0) > 0: problems.append('%s: chunk rate %r' % (where, x))
+    # What a user relies on: every key put is found again, the files hold at least the user
+    # bytes (values are incompressible), the process did write them, memory was measured.
+    if s.get('user_bytes', 0) < keys * 116: problems.append('%s: user_bytes %r' % (where, s.get('user_bytes')))
+    if s.get('warm_gets', 0) > 0 and s.get('warm_hit_rate') != 1: problems.append('%s: warm hit rate %r' % (where, s.get('warm_hit_rate')))
+    if not s.get('space_amp', 0) >= 1: problems.append('%s: space_amp %r' % (where, s.get('space_amp')))
+    if not s.get('write_amp', 0) > 0: problems.append('%s: write_amp %r' % (where, s.get('write_amp')))
+    if not s.get('reopen_seconds', 0) > 0: problems.append('%s: reopen_seconds %r' % (where, s.get('reopen_seconds')))
+    if not s.get('peak_rss_bytes', 0) > 0: problems.append('%s: peak_rss_bytes %r' % (where, s.get('peak_rss_bytes')))
+    # The cold gets ran and found every key, or say why not: no cgroup here, or the OOM killer
+    # at the limit (a sanitizer build needs more memory than any limit the test can predict).
+    said_why = any('skipped' in n or 'signal 9' in n for n in s.get('notes', []))
+    ran = s.get('cold_gets', 0) > 0 and s.get('cold_hit_rate') == 1
+    if cold and not (ran or said_why):
+        problems.append('%s: cold gets %r hit rate %r, notes %r' % (where, s.get('cold_gets'), s.get('cold_hit_rate'), s.get('notes')))
+print('\n'.join(problems) if problems else 'OK')
+)PY";
+
 class BenchCliTest : public ::testing::Test {
  protected:
   Result Run(const std::string& args) {
@@ -73,6 +126,13 @@ class BenchCliTest : public ::testing::Test {
   std::string CheckJson(const std::string& file, const char* mode, int repeat) {
     WriteFileOrDie(dir_.Join("check.py"), kJsonCheck);
     Result r = Shell(absl::StrCat("python3 ", dir_.Join("check.py"), " ", file, " ", mode, " ", repeat));
+    return r.out + r.err;
+  }
+  std::string CheckScaleJson(const std::string& file, const std::string& stores, int keys, int chunks,
+                             const char* mode, bool cold = false) {
+    WriteFileOrDie(dir_.Join("check_scale.py"), kScaleJsonCheck);
+    Result r = Shell(absl::StrCat("python3 ", dir_.Join("check_scale.py"), " ", file, " ", stores, " ",
+                                  keys, " ", chunks, " ", mode, cold ? " cold" : " warm"));
     return r.out + r.err;
   }
   std::string CheckSvg(const std::string& file) {
@@ -151,6 +211,60 @@ TEST_F(BenchCliTest, CompareRunsEveryPeerBuiltIn) {
   }
 }
 
+TEST_F(BenchCliTest, GoalsCompareRingkvWithTheDeviceAndPeers) {
+  const std::string json = dir_.Join("goals.json");
+  Result r = Run(absl::StrCat("bench engine ", work(),
+                              " --goals=fillsync1,fillrandom1,recovery --engines=ringkv,leveldb"
+                              " --seconds=0.05 --op_count=200 --num_keys=500 --json ", json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("fillsync1"));
+  EXPECT_THAT(r.out, HasSubstr("best peer"));
+  EXPECT_EQ(CheckJson(json, "engine", 1), "OK\n");
+  const std::string text = ReadFileOrDie(json);
+  for (const char* field : {"\"goals\"", "\"vs_best_peer\"", "\"vs_device\"", "\"goal\":\"recovery\""}) {
+    EXPECT_THAT(text, HasSubstr(field));
+  }
+}
+
+// The memory limit is made generous (twice the files): at 20,000 keys a quarter of the files is
+// less than ringkv needs to open at all, and this test is about the figures being there.
+TEST_F(BenchCliTest, ScaleWorkloadReportsEveryFigure) {
+  const std::string json = dir_.Join("scale.json"), svg = dir_.Join("scale.svg");
+  Result r = Run(absl::StrCat("bench engine ", work(),
+                              " --workload=scale --keys=20000 --engines=ringkv --scale_gets=2000"
+                              " --scale_cold_gets=500 --scale_memory_fraction=2 --json ", json,
+                              " --svg ", svg));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("WA"));
+  EXPECT_THAT(r.err, HasSubstr("20000/20000 ops"));  // the progress line of the last chunk
+  EXPECT_EQ(CheckScaleJson(json, "ringkv", 20000, 10, "insert", /*cold=*/true), "OK\n");
+  EXPECT_EQ(CheckSvg(svg), "svg\n");
+  EXPECT_THAT(ReadFileOrDie(svg), HasSubstr("polyline"));
+}
+
+TEST_F(BenchCliTest, ScaleOverwriteAndMixRunInChunks) {
+  for (const char* mode : {"overwrite", "mix"}) {
+    const std::string json = dir_.Join(absl::StrCat(mode, ".json"));
+    Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=3000 --chunk=1000",
+                                " --engines=ringkv --scale_gets=100 --scale_cold_gets=0 --scale_mode=",
+                                mode, " --json ", json));
+    ASSERT_EQ(r.status, 0) << mode << ": " << r.err;
+    EXPECT_EQ(CheckScaleJson(json, "ringkv", 3000, 3, mode), "OK\n") << mode;
+  }
+}
+
+TEST_F(BenchCliTest, ScaleRunsEveryPeerBuiltIn) {
+  const std::string json = dir_.Join("scale-peers.json");
+  Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=2000 --compare",
+                              " --scale_gets=100 --scale_cold_gets=0 --json ", json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(CheckScaleJson(json, "any", 2000, 10, "insert"), "OK\n");
+  for (const char* peer : {"rocksdb", "leveldb", "lmdb", "sqlite"}) {
+    EXPECT_TRUE(r.out.find(peer) != std::string::npos || r.err.find(peer) != std::string::npos)
+        << peer;
+  }
+}
+
 TEST_F(BenchCliTest, BadArgumentsGiveOneLineAndFail) {
   const std::string w = work();
   for (const std::string& args :
@@ -161,7 +275,12 @@ TEST_F(BenchCliTest, BadArgumentsGiveOneLineAndFail) {
         absl::StrCat("bench device ", w, " --file_states=haunted"),
         absl::StrCat("bench engine ", w, " --workload=nope"),
         absl::StrCat("bench engine ", w, " --threads=0"),
-        absl::StrCat("bench engine ", w, " --read_percent=101")}) {
+        absl::StrCat("bench engine ", w, " --read_percent=101"),
+        absl::StrCat("bench engine ", w, " --goals=speed"),
+        absl::StrCat("bench engine ", w, " --engines=ringkv,berkeleydb"),
+        absl::StrCat("bench engine ", w, " --workload=scale --scale_mode=sideways"),
+        absl::StrCat("bench engine ", w, " --workload=scale --keys=0"),
+        absl::StrCat("bench engine ", w, " --workload=scale --scale_memory_fraction=0")}) {
     Result r = Run(args);
     EXPECT_NE(r.status, 0) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

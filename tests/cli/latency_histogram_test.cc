@@ -1,6 +1,6 @@
 // LatencyHistogram: percentiles of known distributions within the documented 1/128 relative
 // error, exact extremes, merging, and the bucket boundaries themselves.
-#include "tools/bench/latency_histogram.h"
+#include "bench/report/latency_histogram.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "gtest/gtest.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 // The exact percentile by the same rank rule the histogram uses.
@@ -139,4 +139,4 @@ TEST(LatencyHistogramTest, HugeValuesClampToTheLastBucketButKeepTheExactMax) {
 }
 
 }  // namespace
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

@@ -18,9 +18,16 @@ constexpr char kBenchUsage[] =
     "                        [--block_sizes=512,4k,...,1m] [--depths=1,4,...,64]\n"
     "       ringkv bench engine DIR [--workload=fillsync|fillrandom|fillseq|readrandom|readseq|"
     "scan|mixed|recovery]\n"
-    "                        [--compare] [--threads=N] [--key_bytes=N] [--value_bytes=N]\n"
-    "                        [--op_count=N] [--num_keys=N] [--read_percent=P]\n"
-    "  both: [--seconds=S] [--repeat=N] [--json FILE] [--svg FILE]\n"
+    "                        [--goals=all|fillsync1,fillsync64,fillrandom1,readrandom2,recovery]\n"
+    "                        [--compare | --engines=ringkv,rocksdb,leveldb,lmdb,sqlite]\n"
+    "                        [--threads=N] [--key_bytes=N] [--value_bytes=N] [--op_count=N]\n"
+    "                        [--num_keys=N] [--read_percent=P] [--checkpoint_before_reopen]\n"
+    "                        [--ringkv_memtable_mib=N]\n"
+    "       ringkv bench engine DIR --workload=scale [--keys=N] [--chunk=N]\n"
+    "                        [--scale_mode=insert|overwrite|mix] [--scale_gets=N]\n"
+    "                        [--scale_cold_gets=N] [--scale_memory_fraction=F]\n"
+    "                        [--compare | --engines=...]\n"
+    "  all: [--seconds=S] [--repeat=N] [--json FILE] [--svg FILE]\n"
     "  DIR must exist, on the disk to measure (not tmpfs for O_DIRECT methods)";
 
 int RunBench(const std::vector<std::string>& args) {
@@ -40,6 +47,7 @@ int RunBench(const std::vector<std::string>& args) {
 }  // namespace
 
 extern const Command kBenchCommand = {"bench", "measure durable writes: the device's methods, or the engine",
-                                      kBenchUsage, RunBench, {{"json", "bench_json"}}};
+                                      kBenchUsage, RunBench,
+                                      {{"json", "bench_json"}, {"keys", "scale_keys"}, {"chunk", "scale_chunk"}}};
 
 }  // namespace ringkv::tools

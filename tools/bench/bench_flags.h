@@ -1,6 +1,7 @@
 // The flags of `ringkv bench`. Flags are global in the ringkv binary, so the names here were
 // chosen not to clash with other subcommands' (`--json` is the stats command's boolean, hence
-// bench's --json FILE is spelled --bench_json internally; see Command::flag_aliases).
+// bench's --json FILE is spelled --bench_json internally, and --keys/--chunk of the scale
+// workload --scale_keys/--scale_chunk; see Command::flag_aliases).
 #ifndef RINGKV_TOOLS_BENCH_BENCH_FLAGS_H_
 #define RINGKV_TOOLS_BENCH_BENCH_FLAGS_H_
 
@@ -21,6 +22,16 @@ ABSL_DECLARE_FLAG(std::string, bench_json);
 ABSL_DECLARE_FLAG(std::string, svg);
 ABSL_DECLARE_FLAG(std::string, workload);
 ABSL_DECLARE_FLAG(bool, compare);
+ABSL_DECLARE_FLAG(std::string, engines);
+ABSL_DECLARE_FLAG(std::string, goals);
+ABSL_DECLARE_FLAG(bool, checkpoint_before_reopen);
+ABSL_DECLARE_FLAG(uint64_t, ringkv_memtable_mib);
+ABSL_DECLARE_FLAG(uint64_t, scale_keys);
+ABSL_DECLARE_FLAG(uint64_t, scale_chunk);
+ABSL_DECLARE_FLAG(std::string, scale_mode);
+ABSL_DECLARE_FLAG(uint64_t, scale_gets);
+ABSL_DECLARE_FLAG(uint64_t, scale_cold_gets);
+ABSL_DECLARE_FLAG(double, scale_memory_fraction);
 ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(uint64_t, key_bytes);
 ABSL_DECLARE_FLAG(uint64_t, value_bytes);
@@ -35,6 +46,10 @@ absl::StatusOr<std::vector<uint64_t>> ParseSizeList(const std::string& flag, con
 // "1,4,16" -> numbers in [min, max].
 absl::StatusOr<std::vector<int>> ParseIntList(const std::string& flag, const std::string& text,
                                               int min, int max);
+// The stores to run: --engines if given (each must be known; ones not built in are skipped
+// with a message on stderr and in `skipped`), else ringkv, or every store built in with
+// --compare.
+absl::StatusOr<std::vector<std::string>> StoresFromFlags(std::vector<std::string>* skipped);
 
 }  // namespace ringkv::tools
 

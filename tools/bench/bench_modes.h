@@ -1,4 +1,4 @@
-// The two modes of `ringkv bench`; each returns the process exit status.
+// The modes of `ringkv bench`; each returns the process exit status.
 #ifndef RINGKV_TOOLS_BENCH_BENCH_MODES_H_
 #define RINGKV_TOOLS_BENCH_BENCH_MODES_H_
 
@@ -10,6 +10,8 @@ namespace ringkv::tools {
 int RunDeviceBench(const std::string& dir);
 // `ringkv bench engine DIR` (tools/bench/engine_bench_command.cc).
 int RunEngineBench(const std::string& dir);
+// `ringkv bench engine DIR --workload=scale` (tools/bench/scale_bench_command.cc).
+int RunScaleBench(const std::string& dir);
 
 }  // namespace ringkv::tools
 

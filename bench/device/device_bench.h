@@ -2,8 +2,8 @@
 // offers, into files in each allocation state, at each block size and queue depth. This file
 // is allowed raw syscalls and raw io_uring (the "no hidden I/O" rule binds wal/, pagestore/ and
 // engine/): measuring the methods themselves, without ringkv's layers, is the point.
-#ifndef RINGKV_TOOLS_BENCH_DEVICE_BENCH_H_
-#define RINGKV_TOOLS_BENCH_DEVICE_BENCH_H_
+#ifndef RINGKV_BENCH_DEVICE_DEVICE_BENCH_H_
+#define RINGKV_BENCH_DEVICE_DEVICE_BENCH_H_
 
 #include <cstdint>
 #include <string>
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tools/bench/latency_histogram.h"
+#include "bench/report/latency_histogram.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 
 // One way to write a block and make it durable.
 struct WriteMethod {
@@ -75,6 +75,14 @@ class DeviceBench {
   absl::StatusOr<DeviceMeasurement> Measure(const DeviceRun& run);
 
  private:
+  // The file a run writes and the blocks it may write; `wrap`: round and round (zeroed), else
+  // stop at the end (a second pass would find written, not unwritten, extents).
+  struct Region {
+    std::string path;
+    uint64_t blocks = 0;
+    bool wrap = false;
+  };
+  absl::StatusOr<Region> PrepareRegion(const DeviceRun& run);
   absl::Status PrepareZeroed(uint64_t bytes);
   absl::StatusOr<std::string> PrepareFresh(FileState state, uint64_t bytes);
 
@@ -84,6 +92,6 @@ class DeviceBench {
   const std::string fresh_path_;
 };
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench
 
-#endif  // RINGKV_TOOLS_BENCH_DEVICE_BENCH_H_
+#endif  // RINGKV_BENCH_DEVICE_DEVICE_BENCH_H_

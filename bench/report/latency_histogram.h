@@ -3,14 +3,14 @@
 // (0.8%) of the true value. The buckets are allocated once, in the constructor; Record() neither
 // allocates nor locks, so each measuring thread keeps its own histogram and they are merged
 // after the run. Not thread-safe: one thread records into one histogram.
-#ifndef RINGKV_TOOLS_BENCH_LATENCY_HISTOGRAM_H_
-#define RINGKV_TOOLS_BENCH_LATENCY_HISTOGRAM_H_
+#ifndef RINGKV_BENCH_REPORT_LATENCY_HISTOGRAM_H_
+#define RINGKV_BENCH_REPORT_LATENCY_HISTOGRAM_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 
 class LatencyHistogram {
  public:
@@ -66,6 +66,6 @@ class LatencyHistogram {
   uint64_t max_ns_ = 0;
 };
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench
 
-#endif  // RINGKV_TOOLS_BENCH_LATENCY_HISTOGRAM_H_
+#endif  // RINGKV_BENCH_REPORT_LATENCY_HISTOGRAM_H_

@@ -4,15 +4,15 @@
 // that, or a sync costs nothing over a plain page-cache write, something between us and the
 // media is acknowledging from a volatile cache, and the table must say so. docs/benchmarking.md
 // explains each threshold.
-#ifndef RINGKV_TOOLS_BENCH_HONESTY_CHECKS_H_
-#define RINGKV_TOOLS_BENCH_HONESTY_CHECKS_H_
+#ifndef RINGKV_BENCH_REPORT_HONESTY_CHECKS_H_
+#define RINGKV_BENCH_REPORT_HONESTY_CHECKS_H_
 
 #include <cstdint>
 #include <map>
 
-#include "tools/bench/bench_result.h"
+#include "bench/report/bench_result.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 
 // A durable 4 KiB-class write faster than this at p50 is implausible (microseconds).
 constexpr double kMinFlushUsNonNvme = 20.0;
@@ -36,6 +36,6 @@ void CheckEngineRuns(double raw_p50_us, Report* report);
 // flushes at all) or whose cache settings could not be read.
 void CheckMachine(Report* report);
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench
 
-#endif  // RINGKV_TOOLS_BENCH_HONESTY_CHECKS_H_
+#endif  // RINGKV_BENCH_REPORT_HONESTY_CHECKS_H_

@@ -1,4 +1,4 @@
-#include "tools/bench/device_bench.h"
+#include "bench/device/device_bench.h"
 
 #include <fcntl.h>
 #include <liburing.h>
@@ -23,7 +23,7 @@
 #include "absl/time/time.h"
 #include "uring/dio_alignment.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -149,98 +149,151 @@ void SyscallWorker(const WriteMethod& m, RunState& rs, const uint8_t* buf,
 
 // An io_uring method: one thread keeps `depth` chains (a write, linked to an fdatasync when the
 // method syncs) in flight, submitting a new one as each completes.
-void UringWorker(const WriteMethod& m, RunState& rs, int depth, int sqpoll_cpu, uint8_t* bufs,
-                 const absl::Notification& go, ThreadResult& out) {
-  const bool linked = m.sync != Sync::kNone;
-  const unsigned per_chain = linked ? 2 : 1;
-  io_uring_params params{};
-  if (m.sqpoll) {
-    params.flags |= IORING_SETUP_SQPOLL;
-    params.sq_thread_idle = 1000;  // ms: the poller must not sleep between writes of a run
-    if (sqpoll_cpu >= 0) {
-      params.flags |= IORING_SETUP_SQ_AFF;
-      params.sq_thread_cpu = static_cast<uint32_t>(sqpoll_cpu);
+class UringLoop {
+ public:
+  UringLoop(const WriteMethod& m, RunState& rs, int depth, uint8_t* bufs, ThreadResult& out)
+      : m_(m), rs_(rs), depth_(depth), bufs_(bufs), out_(out), linked_(m.sync != Sync::kNone),
+        started_(depth), offsets_(depth) {}
+  ~UringLoop() {
+    if (ring_ready_) io_uring_queue_exit(&ring_);
+  }
+  UringLoop(const UringLoop&) = delete;
+  UringLoop& operator=(const UringLoop&) = delete;
+
+  // Sets up the ring (SQPOLL pinned to `sqpoll_cpu` if >= 0) and registers the buffers.
+  absl::Status Init(int sqpoll_cpu) {
+    io_uring_params params{};
+    if (m_.sqpoll) {
+      params.flags |= IORING_SETUP_SQPOLL;
+      params.sq_thread_idle = 1000;  // ms: the poller must not sleep between writes of a run
+      if (sqpoll_cpu >= 0) {
+        params.flags |= IORING_SETUP_SQ_AFF;
+        params.sq_thread_cpu = static_cast<uint32_t>(sqpoll_cpu);
+      }
+    }
+    const unsigned per_chain = linked_ ? 2 : 1;
+    const unsigned entries = std::max(4u, per_chain * static_cast<unsigned>(depth_));
+    if (int rc = io_uring_queue_init_params(entries, &ring_, &params); rc < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "io_uring_setup (", entries, " entries", m_.sqpoll ? ", SQPOLL" : "", "): ", Errno(-rc),
+          " (kernel.io_uring_disabled or a seccomp profile? the syscall methods still work)"));
+    }
+    ring_ready_ = true;
+    if (!m_.fixed) return absl::OkStatus();
+    std::vector<iovec> iov(depth_);
+    for (int i = 0; i < depth_; ++i) iov[i] = {bufs_ + i * rs_.block_bytes, rs_.block_bytes};
+    if (int rc = io_uring_register_buffers(&ring_, iov.data(), static_cast<unsigned>(depth_)); rc < 0) {
+      return absl::FailedPreconditionError(absl::StrCat("io_uring_register_buffers (", depth_, " x ",
+                                                        rs_.block_bytes, " bytes): ", Errno(-rc),
+                                                        " (RLIMIT_MEMLOCK too low?)"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Keeps the chains in flight until the run stops or fails.
+  void Run(const absl::Notification& go) {
+    go.WaitForNotification();
+    int in_flight = 0;
+    for (int slot = 0; slot < depth_; ++slot) in_flight += Queue(slot);
+    while (in_flight > 0) {
+      const int rc = io_uring_submit_and_wait(&ring_, 1);
+      if (rc < 0 && rc != -EINTR) {
+        rs_.Fail(absl::InternalError(absl::StrCat("io_uring_submit_and_wait: ", Errno(-rc))));
+        break;  // nothing more will complete that we could wait for safely
+      }
+      io_uring_cqe* cqe = nullptr;
+      while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+        const uint64_t user_data = cqe->user_data;
+        const int res = cqe->res;
+        io_uring_cqe_seen(&ring_, cqe);
+        in_flight += Complete(user_data, res);
+      }
     }
   }
-  io_uring ring{};
-  const unsigned entries = std::max(4u, per_chain * static_cast<unsigned>(depth));
-  if (int rc = io_uring_queue_init_params(entries, &ring, &params); rc < 0) {
-    rs.Fail(absl::FailedPreconditionError(absl::StrCat(
-        "io_uring_setup (", entries, " entries", m.sqpoll ? ", SQPOLL" : "", "): ", Errno(-rc),
-        " (kernel.io_uring_disabled or a seccomp profile? the syscall methods still work)")));
-    out.end = Clock::now();
-    return;
-  }
-  if (m.fixed) {
-    std::vector<iovec> iov(depth);
-    for (int i = 0; i < depth; ++i) iov[i] = {bufs + i * rs.block_bytes, rs.block_bytes};
-    if (int rc = io_uring_register_buffers(&ring, iov.data(), static_cast<unsigned>(depth)); rc < 0) {
-      rs.Fail(absl::FailedPreconditionError(
-          absl::StrCat("io_uring_register_buffers (", depth, " x ", rs.block_bytes,
-                       " bytes): ", Errno(-rc), " (RLIMIT_MEMLOCK too low?)")));
-      io_uring_queue_exit(&ring);
-      out.end = Clock::now();
-      return;
-    }
-  }
-  std::vector<Clock::time_point> started(depth);
-  std::vector<uint64_t> offsets(depth);
+
+ private:
   // Queues chain `slot`; false when the region is used up or the run is stopping.
-  auto queue = [&](int slot) {
-    if (rs.stop.load(std::memory_order_relaxed) || !rs.NextOffset(&offsets[slot])) return false;
-    uint8_t* buf = bufs + slot * rs.block_bytes;
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring);  // never null: entries >= chains in flight
-    if (m.fixed) {
-      io_uring_prep_write_fixed(sqe, rs.fd, buf, static_cast<unsigned>(rs.block_bytes),
-                                offsets[slot], slot);
+  bool Queue(int slot) {
+    if (rs_.stop.load(std::memory_order_relaxed) || !rs_.NextOffset(&offsets_[slot])) return false;
+    uint8_t* buf = bufs_ + slot * rs_.block_bytes;
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);  // never null: entries >= chains in flight
+    if (m_.fixed) {
+      io_uring_prep_write_fixed(sqe, rs_.fd, buf, static_cast<unsigned>(rs_.block_bytes), offsets_[slot], slot);
     } else {
-      io_uring_prep_write(sqe, rs.fd, buf, static_cast<unsigned>(rs.block_bytes), offsets[slot]);
+      io_uring_prep_write(sqe, rs_.fd, buf, static_cast<unsigned>(rs_.block_bytes), offsets_[slot]);
     }
     sqe->user_data = static_cast<uint64_t>(slot) * 2;
-    if (linked) {
+    if (linked_) {
       sqe->flags |= IOSQE_IO_LINK;
-      io_uring_sqe* sync = io_uring_get_sqe(&ring);
-      io_uring_prep_fsync(sync, rs.fd, m.sync == Sync::kFdatasync ? IORING_FSYNC_DATASYNC : 0);
+      io_uring_sqe* sync = io_uring_get_sqe(&ring_);
+      io_uring_prep_fsync(sync, rs_.fd, m_.sync == Sync::kFdatasync ? IORING_FSYNC_DATASYNC : 0);
       sync->user_data = static_cast<uint64_t>(slot) * 2 + 1;
     }
-    started[slot] = Clock::now();
+    started_[slot] = Clock::now();
     return true;
-  };
-  go.WaitForNotification();
-  int in_flight = 0;
-  for (int slot = 0; slot < depth; ++slot) in_flight += queue(slot);
-  while (in_flight > 0) {
-    const int rc = io_uring_submit_and_wait(&ring, 1);
-    if (rc < 0 && rc != -EINTR) {
-      rs.Fail(absl::InternalError(absl::StrCat("io_uring_submit_and_wait: ", Errno(-rc))));
-      break;  // nothing more will complete that we could wait for safely
+  }
+
+  // One completion: records a finished chain and queues the next in its slot. Returns -1 when
+  // the slot falls idle (the run is stopping), else 0.
+  int Complete(uint64_t user_data, int res) {
+    const int slot = static_cast<int>(user_data / 2);
+    const bool is_sync = user_data % 2 == 1;
+    if (!is_sync && res != static_cast<int>(rs_.block_bytes)) {
+      // A failed or short write; its linked sync completes with -ECANCELED after it.
+      rs_.Fail(absl::InternalError(absl::StrCat(
+          "io_uring write ", rs_.path, " offset ", offsets_[slot], " (", rs_.block_bytes, " bytes): ",
+          res < 0 ? Errno(-res) : absl::StrCat("short write of ", res, " bytes"))));
+    } else if (is_sync && res < 0 && res != -ECANCELED) {
+      rs_.Fail(absl::InternalError(absl::StrCat("io_uring fdatasync ", rs_.path, " after offset ",
+                                                offsets_[slot], ": ", Errno(-res))));
     }
-    io_uring_cqe* cqe = nullptr;
-    while (io_uring_peek_cqe(&ring, &cqe) == 0) {
-      const int slot = static_cast<int>(cqe->user_data / 2);
-      const bool is_sync = cqe->user_data % 2 == 1;
-      const int res = cqe->res;
-      io_uring_cqe_seen(&ring, cqe);
-      if (!is_sync && res != static_cast<int>(rs.block_bytes)) {
-        // A failed or short write; its linked sync completes with -ECANCELED after it.
-        rs.Fail(absl::InternalError(absl::StrCat(
-            "io_uring write ", rs.path, " offset ", offsets[slot], " (", rs.block_bytes,
-            " bytes): ", res < 0 ? Errno(-res) : absl::StrCat("short write of ", res, " bytes"))));
-      } else if (is_sync && res < 0 && res != -ECANCELED) {
-        rs.Fail(absl::InternalError(absl::StrCat("io_uring fdatasync ", rs.path, " after offset ",
-                                                 offsets[slot], ": ", Errno(-res))));
-      }
-      if (linked && !is_sync) continue;  // the chain ends with its sync
-      if (res >= 0) {
-        out.latency.Record(Nanos(Clock::now() - started[slot]));
-        ++out.ops;
-      }
-      --in_flight;
-      in_flight += queue(slot);
+    if (linked_ && !is_sync) return 0;  // the chain ends with its sync
+    if (res >= 0) {
+      out_.latency.Record(Nanos(Clock::now() - started_[slot]));
+      ++out_.ops;
     }
+    return Queue(slot) ? 0 : -1;
+  }
+
+  const WriteMethod& m_;
+  RunState& rs_;
+  const int depth_;
+  uint8_t* const bufs_;
+  ThreadResult& out_;
+  const bool linked_;
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  std::vector<Clock::time_point> started_;  // per slot: when its chain was queued
+  std::vector<uint64_t> offsets_;           // per slot: the offset its write covers
+};
+
+void UringWorker(const WriteMethod& m, RunState& rs, int depth, int sqpoll_cpu, uint8_t* bufs,
+                 const absl::Notification& go, ThreadResult& out) {
+  UringLoop loop(m, rs, depth, bufs, out);
+  if (absl::Status s = loop.Init(sqpoll_cpu); !s.ok()) {
+    rs.Fail(std::move(s));
+  } else {
+    loop.Run(go);
   }
   out.end = Clock::now();
-  io_uring_queue_exit(&ring);
+}
+
+// Sums the threads' results; `start` is when the run began.
+DeviceMeasurement Collect(const std::vector<ThreadResult>& results, Clock::time_point start,
+                          const RunState& rs, const DeviceRun& run) {
+  DeviceMeasurement out;
+  Clock::time_point end = start;
+  for (const ThreadResult& r : results) {
+    out.latency.Merge(r.latency);
+    out.ops += r.ops;
+    end = std::max(end, r.end);
+  }
+  out.seconds = std::chrono::duration<double>(end - start).count();
+  if (rs.exhausted.load()) {
+    out.note = absl::StrFormat("stopped after %.2f s: the %s region (%d MiB) was used up", out.seconds,
+                               FileStateName(run.state), rs.region_blocks * run.block_bytes >> 20);
+  }
+  return out;
 }
 
 }  // namespace
@@ -361,6 +414,28 @@ absl::StatusOr<std::string> DeviceBench::PrepareFresh(FileState state, uint64_t 
   return fresh_path_;
 }
 
+absl::StatusOr<DeviceBench::Region> DeviceBench::PrepareRegion(const DeviceRun& run) {
+  if (run.state == FileState::kZeroed) {
+    const uint64_t bytes = std::max<uint64_t>(kZeroedMinBytes, run.block_bytes * run.depth * 4);
+    if (absl::Status s = PrepareZeroed(bytes); !s.ok()) return s;
+    return Region{zeroed_path_, bytes / run.block_bytes, true};
+  }
+  // At most a quarter of the free space, so a benchmark never fills the disk.
+  struct statvfs vfs {};
+  if (::statvfs(dir_.c_str(), &vfs) != 0) {
+    return absl::InternalError(absl::StrCat("statvfs ", dir_, ": ", Errno(errno)));
+  }
+  const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  uint64_t bytes = std::min(kFreshMaxBytes, free_bytes / 4);
+  bytes -= bytes % run.block_bytes;
+  if (bytes < run.block_bytes * run.depth) {
+    return absl::ResourceExhaustedError(absl::StrCat(dir_, " has too little free space (", free_bytes, " bytes)"));
+  }
+  absl::StatusOr<std::string> path = PrepareFresh(run.state, bytes);
+  if (!path.ok()) return path.status();
+  return Region{*path, bytes / run.block_bytes, false};
+}
+
 absl::StatusOr<DeviceMeasurement> DeviceBench::Measure(const DeviceRun& run) {
   const WriteMethod& m = *run.method;
   if (run.depth < 1 || run.block_bytes == 0) {
@@ -373,35 +448,13 @@ absl::StatusOr<DeviceMeasurement> DeviceBench::Measure(const DeviceRun& run) {
         "%s: %d-byte blocks are not a multiple of the %u-byte O_DIRECT alignment of %s%s", m.name,
         run.block_bytes, align.offset_bytes, dir_, align.from_statx ? " (statx DIOALIGN)" : ""));
   }
-
   RunState rs;
   rs.block_bytes = run.block_bytes;
-  if (run.state == FileState::kZeroed) {
-    const uint64_t bytes = std::max<uint64_t>(kZeroedMinBytes, run.block_bytes * run.depth * 4);
-    absl::Status s = PrepareZeroed(bytes);
-    if (!s.ok()) return s;
-    rs.path = zeroed_path_;
-    rs.region_blocks = bytes / run.block_bytes;
-    rs.wrap = true;
-  } else {
-    // At most a quarter of the free space, so a benchmark never fills the disk.
-    struct statvfs vfs {};
-    if (::statvfs(dir_.c_str(), &vfs) != 0) {
-      return absl::InternalError(absl::StrCat("statvfs ", dir_, ": ", Errno(errno)));
-    }
-    const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    uint64_t bytes = std::min(kFreshMaxBytes, free_bytes / 4);
-    bytes -= bytes % run.block_bytes;
-    if (bytes < run.block_bytes * run.depth) {
-      return absl::ResourceExhaustedError(absl::StrCat(dir_, " has too little free space (",
-                                                       free_bytes, " bytes)"));
-    }
-    absl::StatusOr<std::string> path = PrepareFresh(run.state, bytes);
-    if (!path.ok()) return path.status();
-    rs.path = *path;
-    rs.region_blocks = bytes / run.block_bytes;
-    rs.wrap = false;
-  }
+  absl::StatusOr<Region> region = PrepareRegion(run);
+  if (!region.ok()) return region.status();
+  rs.path = region->path;
+  rs.region_blocks = region->blocks;
+  rs.wrap = region->wrap;
   rs.fd = ::open(rs.path.c_str(), O_WRONLY | O_CLOEXEC | m.open_flags);
   if (rs.fd < 0) {
     const int err = errno;
@@ -410,7 +463,6 @@ absl::StatusOr<DeviceMeasurement> DeviceBench::Measure(const DeviceRun& run) {
                                                          Errno(err), " (the filesystem refuses it)"))
                : absl::InternalError(absl::StrCat("open ", rs.path, ": ", Errno(err)));
   }
-
   // Buffers and histograms exist before the clock starts.
   const int threads = m.uring ? 1 : run.depth;
   const int buffers = m.uring ? run.depth : threads;
@@ -427,11 +479,10 @@ absl::StatusOr<DeviceMeasurement> DeviceBench::Measure(const DeviceRun& run) {
   for (int t = 0; t < threads; ++t) {
     uint8_t* buf = memory->get() + t * run.block_bytes;
     if (m.uring) {
-      workers.emplace_back(UringWorker, std::cref(m), std::ref(rs), run.depth, run.sqpoll_cpu,
-                           buf, std::cref(go), std::ref(results[t]));
+      workers.emplace_back(UringWorker, std::cref(m), std::ref(rs), run.depth, run.sqpoll_cpu, buf,
+                           std::cref(go), std::ref(results[t]));
     } else {
-      workers.emplace_back(SyscallWorker, std::cref(m), std::ref(rs), buf, std::cref(go),
-                           std::ref(results[t]));
+      workers.emplace_back(SyscallWorker, std::cref(m), std::ref(rs), buf, std::cref(go), std::ref(results[t]));
     }
   }
   const Clock::time_point start = Clock::now();
@@ -441,26 +492,12 @@ absl::StatusOr<DeviceMeasurement> DeviceBench::Measure(const DeviceRun& run) {
   for (std::thread& w : workers) w.join();
   const int close_rc = ::close(rs.fd);
   const int close_errno = errno;
-
   {
     absl::MutexLock l(&rs.error_mu);
     if (!rs.error.ok()) return rs.error;
   }
   if (close_rc != 0) return absl::InternalError(absl::StrCat("close ", rs.path, ": ", Errno(close_errno)));
-  DeviceMeasurement out;
-  Clock::time_point end = start;
-  for (const ThreadResult& r : results) {
-    out.latency.Merge(r.latency);
-    out.ops += r.ops;
-    end = std::max(end, r.end);
-  }
-  out.seconds = std::chrono::duration<double>(end - start).count();
-  if (rs.exhausted.load()) {
-    out.note = absl::StrFormat("stopped after %.2f s: the %s region (%d MiB) was used up",
-                               out.seconds, FileStateName(run.state),
-                               rs.region_blocks * run.block_bytes >> 20);
-  }
-  return out;
+  return Collect(results, start, rs, run);
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

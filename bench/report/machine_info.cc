@@ -1,4 +1,4 @@
-#include "tools/bench/machine_info.h"
+#include "bench/report/machine_info.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 // The first line of a small sysfs/procfs file, trimmed; "" if it cannot be read.
@@ -105,4 +105,4 @@ MachineInfo DescribeMachine(const std::string& dir) {
   return m;
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

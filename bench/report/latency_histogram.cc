@@ -1,10 +1,10 @@
-#include "tools/bench/latency_histogram.h"
+#include "bench/report/latency_histogram.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 
 LatencyHistogram::LatencyHistogram() : counts_(new uint64_t[kBucketCount]()) {}
 
@@ -70,4 +70,4 @@ uint64_t LatencyHistogram::PercentileNs(double p) const {
   return max_ns_;
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

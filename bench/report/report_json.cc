@@ -3,10 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tools/bench/report.h"
-#include "tools/escaping.h"
+#include "bench/report/report.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 // JSON has no NaN or infinity: they become null.
@@ -15,7 +14,22 @@ std::string Num(double v) {
   return absl::StrFormat("%.6g", v);
 }
 
-std::string Str(const std::string& s) { return JsonString(s); }
+// A JSON string literal of report text (labels, messages, device names): quotes, backslashes
+// and control characters escaped; other bytes as they are (the text is ASCII or UTF-8).
+std::string Str(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
 
 std::string FiguresJson(const RunFigures& f) {
   return absl::StrCat("{\"ops\":", f.ops, ",\"seconds\":", Num(f.seconds),
@@ -38,7 +52,7 @@ std::string RunJson(const RunResult& r) {
                     ",\"block_bytes\":", r.block_bytes, ",\"depth\":", r.depth,
                     ",\"durable\":", r.durable ? "true" : "false");
   } else {
-    absl::StrAppend(&out, ",\"store\":", Str(r.store), ",\"workload\":", Str(r.workload),
+    absl::StrAppend(&out, ",\"goal\":", Str(r.goal), ",\"store\":", Str(r.store), ",\"workload\":", Str(r.workload),
                     ",\"threads\":", r.threads, ",\"key_bytes\":", r.key_bytes,
                     ",\"value_bytes\":", r.value_bytes);
     std::string engine = "{";
@@ -57,6 +71,41 @@ std::string RunJson(const RunResult& r) {
   return out;
 }
 
+std::string GoalJson(const GoalSummary& g) {
+  return absl::StrCat("{\"goal\":", Str(g.goal), ",\"figure\":", Str(g.figure), ",\"ringkv\":", Num(g.ringkv),
+                      ",\"best_peer\":", Str(g.best_peer), ",\"best_peer_value\":", Num(g.best_peer_value),
+                      ",\"vs_best_peer\":", Num(g.vs_best_peer), ",\"vs_device\":", Num(g.vs_device), "}");
+}
+
+std::string ScaleJson(const ScaleResult& r) {
+  std::string out = absl::StrCat(
+      "{\"store\":", Str(r.store), ",\"mode\":", Str(r.mode), ",\"keys\":", r.keys,
+      ",\"user_bytes\":", r.user_bytes, ",\"load_seconds\":", Num(r.load_seconds),
+      ",\"seconds\":", Num(r.seconds), ",\"ops_per_sec\":", Num(r.ops_per_sec),
+      ",\"last_vs_first_rate\":", Num(r.last_vs_first_rate), ",\"write_amp\":", Num(r.write_amp),
+      ",\"disk_bytes\":", r.disk_bytes, ",\"space_amp\":", Num(r.space_amp),
+      ",\"reopen_seconds\":", Num(r.reopen_seconds), ",\"warm_gets\":", r.warm_gets,
+      ",\"warm_gets_per_sec\":", Num(r.warm_gets_per_sec), ",\"warm_hit_rate\":", Num(r.warm_hit_rate));
+  absl::StrAppend(&out, ",\"memory_limit_bytes\":", r.memory_limit_bytes, ",\"cold_gets\":", r.cold_gets,
+                  ",\"cold_gets_per_sec\":", Num(r.cold_gets_per_sec), ",\"cold_hit_rate\":",
+                  Num(r.cold_hit_rate), ",\"peak_rss_bytes\":", r.peak_rss_bytes,
+                  ",\"cold_peak_rss_bytes\":", r.cold_peak_rss_bytes, ",\"error\":", Str(r.error),
+                  ",\"notes\":", StringList(r.notes), ",\"chunks\":[");
+  for (size_t i = 0; i < r.chunks.size(); ++i) {
+    const ScaleChunk& c = r.chunks[i];
+    absl::StrAppend(&out, i ? "," : "", "{\"ops\":", c.ops, ",\"seconds\":", Num(c.seconds),
+                    ",\"ops_per_sec\":", Num(c.ops_per_sec), ",\"write_amp\":", Num(c.write_amp), "}");
+  }
+  return out + "]}";
+}
+
+template <typename T, typename F>
+std::string List(const std::vector<T>& items, F format) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) absl::StrAppend(&out, i ? ",\n" : "\n", format(items[i]));
+  return out + "\n]";
+}
+
 }  // namespace
 
 std::string FormatJson(const Report& report) {
@@ -72,12 +121,12 @@ std::string FormatJson(const Report& report) {
       ",\"model\":", Str(m.model), ",\"write_cache\":", Str(m.write_cache), ",\"fua\":",
       Str(m.fua), ",\"rotational\":", Str(m.rotational), ",\"nvme\":", m.nvme ? "true" : "false",
       "},\n\"warnings\":", StringList(report.warnings), ",\n\"skipped\":",
-      StringList(report.skipped), ",\n\"notes\":", StringList(report.notes), ",\n\"runs\":[\n");
-  for (size_t i = 0; i < report.runs.size(); ++i) {
-    absl::StrAppend(&out, i ? ",\n" : "", RunJson(report.runs[i]));
-  }
-  absl::StrAppend(&out, "\n]\n}\n");
+      StringList(report.skipped), ",\n\"notes\":", StringList(report.notes));
+  absl::StrAppend(&out, ",\n\"runs\":", List(report.runs, RunJson));
+  if (!report.goals.empty()) absl::StrAppend(&out, ",\n\"goals\":", List(report.goals, GoalJson));
+  if (report.mode == "scale") absl::StrAppend(&out, ",\n\"scale\":", List(report.scale, ScaleJson));
+  absl::StrAppend(&out, "\n}\n");
   return out;
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "tools/bench/report.h"
+#include "bench/report/report.h"
 
-namespace ringkv::tools {
+namespace ringkv::bench {
 namespace {
 
 std::string MachineLine(const MachineInfo& m) {
@@ -29,6 +29,43 @@ std::string Figures(const RunFigures& f) {
 std::string Engine(const RunResult& r, const char* name, const char* format) {
   auto it = r.engine.find(name);
   return it == r.engine.end() ? std::string("-") : absl::StrFormat(format, it->second);
+}
+
+// Side by side: every other store against ringkv on the same goal, on the figures that matter.
+std::string EngineComparison(const Report& report) {
+  std::string out;
+  for (const RunResult& r : report.runs) {
+    if (r.kind != "engine" || r.store == "ringkv" || r.median.ops_per_sec <= 0) continue;
+    const RunResult* ringkv = nullptr;
+    for (const RunResult& k : report.runs) {
+      if (k.kind == "engine" && k.store == "ringkv" && k.goal == r.goal) ringkv = &k;
+    }
+    if (ringkv == nullptr) continue;
+    if (out.empty()) out = "\nringkv against each store (>1: ringkv is better):\n";
+    absl::StrAppendFormat(&out, "  %-12s vs %-8s ops/s %.3gx   p50 %.3gx   p99 %.3gx\n", r.goal, r.store,
+                          ringkv->median.ops_per_sec / r.median.ops_per_sec,
+                          ringkv->median.p50_us > 0 ? r.median.p50_us / ringkv->median.p50_us : 0,
+                          ringkv->median.p99_us > 0 ? r.median.p99_us / ringkv->median.p99_us : 0);
+  }
+  return out;
+}
+
+// The goals: ringkv's figure, the best peer's, and the device's where it is the yardstick.
+std::string GoalTable(const Report& report) {
+  if (report.goals.empty()) return "";
+  std::string out = absl::StrFormat("\n%-12s %-7s %12s %-9s %12s %9s %10s\n", "goal", "figure",
+                                    "ringkv", "best peer", "its figure", "vs peer", "vs device");
+  for (const GoalSummary& g : report.goals) {
+    const char* format = g.figure == "seconds" ? "%.4f" : "%.1f";
+    absl::StrAppendFormat(&out, "%-12s %-7s %12s %-9s %12s %9s %10s\n", g.goal, g.figure,
+                          absl::StrFormat(format, g.ringkv), g.best_peer.empty() ? "-" : g.best_peer,
+                          g.best_peer.empty() ? "-" : absl::StrFormat(format, g.best_peer_value),
+                          g.vs_best_peer > 0 ? absl::StrFormat("%.3gx", g.vs_best_peer) : "-",
+                          g.vs_device > 0 ? absl::StrFormat("%.3gx", g.vs_device) : "-");
+  }
+  absl::StrAppend(&out, "vs peer: above 1 ringkv is better (p50 and seconds: peer / ringkv; rate: ringkv / peer); "
+                        "vs device: ringkv p50 / device p50, or rate / device rate\n");
+  return out;
 }
 
 }  // namespace
@@ -53,11 +90,17 @@ absl::Status WriteTextFile(const std::string& path, const std::string& contents)
 }
 
 std::string FormatTable(const Report& report) {
-  std::string out = absl::StrFormat(
-      "ringkv bench %s %s: %d runs of %.2f s each, %d repetition%s%s; %.1f s in all; started %s\n",
-      report.mode, report.machine.dir, report.runs.size(), report.seconds_per_run, report.repeat,
-      report.repeat == 1 ? "" : "s", report.repeat > 1 ? " (each figure the median)" : "",
-      report.total_seconds, report.started_utc);
+  std::string out =
+      report.mode == "scale"
+          ? absl::StrFormat("ringkv bench engine --workload=scale %s: %d store%s; %.1f s in all; started %s\n",
+                            report.machine.dir, report.scale.size(), report.scale.size() == 1 ? "" : "s",
+                            report.total_seconds, report.started_utc)
+          : absl::StrFormat(
+                "ringkv bench %s %s: %d runs of %.2f s each, %d repetition%s%s; %.1f s in all; started %s\n",
+                report.mode, report.machine.dir, report.runs.size(), report.seconds_per_run,
+                report.repeat, report.repeat == 1 ? "" : "s",
+                report.repeat > 1 ? " (each figure the median)" : "", report.total_seconds,
+                report.started_utc);
   absl::StrAppend(&out, MachineLine(report.machine), "\n\n");
   const char* figures_header = "     ops/s     MB/s   p50 us   p90 us    p99 us  p99.9 us    max us";
   if (report.mode == "device") {
@@ -68,6 +111,8 @@ std::string FormatTable(const Report& report) {
                             FormatBytes(r.block_bytes), r.depth, Figures(r.median),
                             r.durable ? "" : "  (not durable)");
     }
+  } else if (report.mode == "scale") {
+    absl::StrAppend(&out, FormatScaleTable(report));
   } else {
     absl::StrAppendFormat(&out, "%-8s %-10s %7s %s %6s %7s %7s %7s\n", "store", "workload",
                           "threads", figures_header, "group", "dw/cmt", "eng B/B", "io B/B");
@@ -80,25 +125,12 @@ std::string FormatTable(const Report& report) {
           r.engine.count("io_bytes_per_user_byte") ? Engine(r, "io_bytes_per_user_byte", "%.2f")
                                                    : std::string("-"));
     }
-    // Side by side: every other store against ringkv, on the figures that matter.
-    const RunResult* ringkv = nullptr;
-    for (const RunResult& r : report.runs) {
-      if (r.store == "ringkv" && r.kind == "engine") ringkv = &r;
-    }
-    if (ringkv != nullptr && report.runs.size() > 1) {
-      absl::StrAppend(&out, "\nringkv against each store (>1: ringkv is better):\n");
-      for (const RunResult& r : report.runs) {
-        if (&r == ringkv || r.kind != "engine" || r.median.ops_per_sec <= 0) continue;
-        absl::StrAppendFormat(&out, "  vs %-8s ops/s %.2fx   p50 %.2fx   p99 %.2fx\n", r.store,
-                              ringkv->median.ops_per_sec / r.median.ops_per_sec,
-                              ringkv->median.p50_us > 0 ? r.median.p50_us / ringkv->median.p50_us : 0,
-                              ringkv->median.p99_us > 0 ? r.median.p99_us / ringkv->median.p99_us : 0);
-      }
-    }
+    absl::StrAppend(&out, EngineComparison(report));
     absl::StrAppend(&out,
                     "\ngroup = records per durable WAL write; dw/cmt = durable writes (O_DSYNC "
                     "writes + fsyncs) per sync commit;\neng B/B = (WAL + checkpoint page) bytes "
                     "per user byte; io B/B = bytes the process wrote to storage per user byte\n");
+    absl::StrAppend(&out, GoalTable(report));
   }
   bool notes = false;
   auto note = [&](const std::string& text) {
@@ -118,4 +150,4 @@ std::string FormatTable(const Report& report) {
   return out;
 }
 
-}  // namespace ringkv::tools
+}  // namespace ringkv::bench
