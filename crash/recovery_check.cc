@@ -22,6 +22,8 @@ const char* ModeName(CrashMode mode) {
       return "enumerated";
     case CrashMode::kRandom:
       return "random";
+    case CrashMode::kChosen:
+      return "chosen";
   }
   return "unknown";
 }

@@ -33,9 +33,7 @@ namespace {
 
 constexpr char kCrashUsage[] =
     "ringkv crash [--mode=simulate|kill|fault] [--seed=S] [--ops=N] [--states=N] "
-    "[--workdir=DIR] [--keep_going] [--sabotage=BUG]
-       ringkv crash replay [--keep] FILE
-"
+    "[--workdir=DIR] [--keep_going] [--sabotage=BUG]\n       ringkv crash replay [--keep] FILE\n"
     "       ringkv crash exec --check 'CHECK' [--states=N] [--seed=S] [--json] -- WORKLOAD [ARGS]";
 
 int PrintReport(const char* what, const absl::StatusOr<crash::CrashReport>& report) {
