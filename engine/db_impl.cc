@@ -27,6 +27,7 @@ absl::Status DBImpl::Close() {
     closed_ = true;
     stopping_ = true;
   }
+  live_readers_.CheckNoneLeft(path_.c_str());
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   get_async_thread_.Stop();
   absl::Status result = FailedStatus();

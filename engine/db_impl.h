@@ -15,6 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "ringkv/db.h"
+#include "engine/live_readers.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
 #include "engine/task_thread.h"
@@ -125,6 +126,10 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   absl::Mutex pending_mu_ ABSL_ACQUIRED_AFTER(insert_mu_);
   std::vector<MemTable::NewEntry> pending_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<MemTable> pending_mem_ ABSL_GUARDED_BY(pending_mu_);
+
+  // Iterators and snapshots handed out and not yet deleted or released: none may be left at
+  // Close, which frees what they read.
+  LiveReaders live_readers_;
 
   mutable absl::Mutex mu_;
   // Every change of current_ is also published to pins_, which Get reads without mu_.

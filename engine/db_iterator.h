@@ -7,12 +7,17 @@
 #include <memory>
 
 #include "ringkv/db.h"
+#include "absl/status/status.h"
+#include "engine/live_readers.h"
 #include "engine/version.h"
 
 namespace ringkv {
 
+// `token` counts the iterator among the DB's live readers until it is deleted.
 std::unique_ptr<Iterator> NewDBIterator(std::shared_ptr<const Version> version, uint64_t sequence,
-                                        const ReadOptions& options);
+                                        const ReadOptions& options, LiveReaders::Token token);
+// An iterator that is never valid and reports `status` (not OK).
+std::unique_ptr<Iterator> NewErrorIterator(absl::Status status);
 
 }  // namespace ringkv
 

@@ -1,6 +1,9 @@
 #include "engine/db_impl.h"
 
 #include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 
 #include "engine/btree.h"
 #include "engine/db_iterator.h"
@@ -11,15 +14,21 @@ namespace {
 
 class SnapshotImpl final : public Snapshot {
  public:
-  SnapshotImpl(uint64_t seq, std::shared_ptr<const Version> version)
-      : seq_(seq), version_(std::move(version)) {}
+  SnapshotImpl(uint64_t seq, std::shared_ptr<const Version> version, LiveReaders::Token token)
+      : seq_(seq), version_(std::move(version)), token_(std::move(token)) {}
   uint64_t sequence() const override { return seq_; }
   const std::shared_ptr<const Version>& version() const { return version_; }
 
  private:
   uint64_t seq_;
-  std::shared_ptr<const Version> version_;  // what was current then: reads need its parts
+  // What was current then: reads need its parts. Null if taken after Close.
+  std::shared_ptr<const Version> version_;
+  LiveReaders::Token token_;  // the DB checks at Close that no snapshot is left
 };
+
+absl::Status ClosedError(const std::string& path) {
+  return absl::FailedPreconditionError(absl::StrCat("database ", path, " is closed"));
+}
 
 }  // namespace
 
@@ -33,12 +42,13 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
     version = snap->version().get();
     seq = snap->sequence();
+    if (version == nullptr) return ClosedError(path_);
   } else {
     // Sequence before version: a version read later holds everything up to the sequence.
     seq = last_sequence_.load(std::memory_order_acquire);
     pin.emplace(pins_.Acquire());
     version = pin->get();
-    if (version == nullptr) return absl::FailedPreconditionError("database is closed");
+    if (version == nullptr) return ClosedError(path_);
   }
   std::string value;
   // Raw pointers: the pinned version keeps both alive, and copying the shared_ptrs would make
@@ -69,17 +79,25 @@ void DBImpl::GetAsync(const ReadOptions& options, std::string key,
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  std::shared_ptr<const Version> version;
+  uint64_t seq;
   if (options.snapshot != nullptr) {
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
-    return NewDBIterator(snap->version(), snap->sequence(), options);
+    version = snap->version();
+    seq = snap->sequence();
+  } else {
+    seq = last_sequence_.load(std::memory_order_acquire);
+    version = CurrentVersion();
   }
-  const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
-  return NewDBIterator(CurrentVersion(), seq, options);
+  if (version == nullptr) return NewErrorIterator(ClosedError(path_));
+  return NewDBIterator(std::move(version), seq, options,
+                       LiveReaders::Token(&live_readers_, LiveReaders::Kind::kIterator));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
   const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
-  return new SnapshotImpl(seq, CurrentVersion());
+  return new SnapshotImpl(seq, CurrentVersion(),
+                          LiveReaders::Token(&live_readers_, LiveReaders::Kind::kSnapshot));
 }
 
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {
