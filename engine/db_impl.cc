@@ -15,7 +15,7 @@ DBImpl::DBImpl(const Options& options, std::string path, DBParts parts)
 
 DBImpl::~DBImpl() { Close().IgnoreError(); }
 
-void DBImpl::SetCurrent(std::shared_ptr<const Version> v) {
+void DBImpl::SetCurrent(std::shared_ptr<const ReadView> v) {
   current_ = v;
   pins_.Publish(std::move(v));
 }
@@ -38,7 +38,7 @@ absl::Status DBImpl::Close() {
     absl::MutexLock lock(&mu_);
     SetCurrent(nullptr);
   }
-  // Gets still running hold versions (and their tree pins) a moment longer.
+  // Gets still running hold views (and their tree pins) a moment longer.
   while (!pins_.Reclaim()) std::this_thread::yield();
   parts_.tree.reset();
   parts_.lock.reset();
@@ -46,7 +46,7 @@ absl::Status DBImpl::Close() {
   return result;
 }
 
-std::shared_ptr<const Version> DBImpl::CurrentVersion() {
+std::shared_ptr<const ReadView> DBImpl::CurrentView() {
   absl::MutexLock lock(&mu_);
   return current_;
 }

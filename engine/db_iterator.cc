@@ -135,17 +135,17 @@ class TreeSource final : public Source {
 
 class DBIterator final : public Iterator {
  public:
-  DBIterator(std::shared_ptr<const Version> version, uint64_t seq, const ReadOptions& options,
+  DBIterator(std::shared_ptr<const ReadView> view, uint64_t seq, const ReadOptions& options,
              LiveReaders::Token token)
-      : version_(std::move(version)),
+      : view_(std::move(view)),
         token_(std::move(token)),
         lower_(options.lower_bound),
         upper_(options.upper_bound) {
     // Newest first: on equal keys the earlier source wins.
-    sources_.push_back(std::make_unique<MemSource>(version_->mem.get(), seq));
-    if (version_->imm) sources_.push_back(std::make_unique<MemSource>(version_->imm.get(), seq));
+    sources_.push_back(std::make_unique<MemSource>(view_->mem.get(), seq));
+    if (view_->imm) sources_.push_back(std::make_unique<MemSource>(view_->imm.get(), seq));
     sources_.push_back(
-        std::make_unique<TreeSource>(&version_->tree->pages(), version_->tree->root()));
+        std::make_unique<TreeSource>(&view_->tree->pages(), view_->tree->root()));
   }
 
   bool Valid() const override { return valid_; }
@@ -295,7 +295,7 @@ class DBIterator final : public Iterator {
     valid_ = status().ok();
   }
 
-  std::shared_ptr<const Version> version_;
+  std::shared_ptr<const ReadView> view_;
   LiveReaders::Token token_;  // the DB checks at Close that no iterator is left
   std::optional<std::string> lower_;
   std::optional<std::string> upper_;
@@ -334,9 +334,9 @@ class ErrorIterator final : public Iterator {
 
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(std::shared_ptr<const Version> version, uint64_t sequence,
+std::unique_ptr<Iterator> NewDBIterator(std::shared_ptr<const ReadView> view, uint64_t sequence,
                                         const ReadOptions& options, LiveReaders::Token token) {
-  return std::make_unique<DBIterator>(std::move(version), sequence, options, std::move(token));
+  return std::make_unique<DBIterator>(std::move(view), sequence, options, std::move(token));
 }
 
 std::unique_ptr<Iterator> NewErrorIterator(absl::Status status) {

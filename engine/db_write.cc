@@ -140,7 +140,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 void DBImpl::Rotate() {
-  auto next = std::make_shared<Version>(*current_);
+  auto next = std::make_shared<ReadView>(*current_);
   next->imm = current_->mem;
   next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   {
