@@ -9,7 +9,7 @@ namespace {
 
 class PageTreeSnapshot final : public TreeSnapshot, public TreePageReader {
  public:
-  PageTreeSnapshot(std::shared_ptr<pagestore::PageStore::Version> v, size_t payload,
+  PageTreeSnapshot(std::shared_ptr<pagestore::PageStore::PinnedPages> v, size_t payload,
                   bool prefetch)
       : v_(std::move(v)), payload_(payload), prefetch_(prefetch) {}
   uint64_t root() const override { return v_->root(); }
@@ -34,7 +34,7 @@ class PageTreeSnapshot final : public TreeSnapshot, public TreePageReader {
   }
 
  private:
-  std::shared_ptr<pagestore::PageStore::Version> v_;
+  std::shared_ptr<pagestore::PageStore::PinnedPages> v_;
   size_t payload_;
   bool prefetch_;  // reads cost a round trip (the pread path): prefetching pays
 };

@@ -14,7 +14,7 @@
 namespace ringkv {
 
 // The tree as one checkpoint published it. Holding it pins its pages: none is reused while it
-// lives (on the page store, it holds a pagestore::PageStore::Version).
+// lives (on the page store, it holds a pagestore::PageStore::PinnedPages).
 class TreeSnapshot {
  public:
   virtual ~TreeSnapshot() = default;
