@@ -68,9 +68,18 @@ absl::Status DBImpl::Fail(const absl::Status& cause) {
   return failed_;
 }
 
+absl::Status DBImpl::ClosedError() const {
+  return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+}
+
+absl::Status DBImpl::CheckOpen() const {
+  absl::MutexLock lock(&mu_);
+  return closed_ ? ClosedError() : absl::OkStatus();
+}
+
 absl::Status DBImpl::CheckWritable() const {
   absl::MutexLock lock(&mu_);
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+  if (closed_) return ClosedError();
   return failed_;
 }
 

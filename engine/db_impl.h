@@ -97,7 +97,12 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   // Turns a failed I/O into the DB's sticky read-only state; returns the error to report.
   absl::Status Fail(const absl::Status& cause) override;
   absl::Status FailedStatus() const;
+  // FailedPrecondition once closed, else the DB's failure (OK if none).
   absl::Status CheckWritable() const;
+  // FailedPrecondition once closed (the log and tree are gone), else OK.
+  absl::Status CheckOpen() const;
+  // What every call after Close returns.
+  absl::Status ClosedError() const;
 
   const Options options_;
   const std::string path_;

@@ -1,9 +1,6 @@
 #include "engine/db_impl.h"
 
 #include <optional>
-#include <string>
-
-#include "absl/strings/str_cat.h"
 
 #include "engine/btree.h"
 #include "engine/db_iterator.h"
@@ -26,10 +23,6 @@ class SnapshotImpl final : public Snapshot {
   LiveReaders::Token token_;  // the DB checks at Close that no snapshot is left
 };
 
-absl::Status ClosedError(const std::string& path) {
-  return absl::FailedPreconditionError(absl::StrCat("database ", path, " is closed"));
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_view key) {
@@ -42,13 +35,13 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
     view = snap->view().get();
     seq = snap->sequence();
-    if (view == nullptr) return ClosedError(path_);
+    if (view == nullptr) return ClosedError();
   } else {
     // Sequence before view: a view read later holds everything up to the sequence.
     seq = last_sequence_.load(std::memory_order_acquire);
     pin.emplace(pins_.Acquire());
     view = pin->get();
-    if (view == nullptr) return ClosedError(path_);
+    if (view == nullptr) return ClosedError();
   }
   std::string value;
   // Raw pointers: the pinned view keeps both alive, and copying the shared_ptrs would make
@@ -89,7 +82,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     seq = last_sequence_.load(std::memory_order_acquire);
     view = CurrentView();
   }
-  if (view == nullptr) return NewErrorIterator(ClosedError(path_));
+  if (view == nullptr) return NewErrorIterator(ClosedError());
   return NewDBIterator(std::move(view), seq, options,
                        LiveReaders::Token(&live_readers_, LiveReaders::Kind::kIterator));
 }

@@ -11,7 +11,9 @@
 namespace ringkv {
 
 absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
-  absl::Status s = parts_.tree->Verify();
+  absl::Status s = CheckOpen();
+  if (!s.ok()) return s;
+  s = parts_.tree->Verify();
   if (!s.ok()) return s;
   std::shared_ptr<const ReadView> v = CurrentView();
   BTreeIterator it(&v->tree->pages(), v->tree->root());
@@ -44,6 +46,7 @@ absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
 }
 
 absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
   const LogStats log = parts_.log->stats();
   const TreeStoreStats tree = parts_.tree->stats();
   std::shared_ptr<const ReadView> v = CurrentView();

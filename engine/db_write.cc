@@ -120,7 +120,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
   absl::MutexLock lock(&mu_);
   for (;;) {
     if (!failed_.ok()) return failed_;
-    if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    if (closed_) return ClosedError();
     const bool full = current_->mem->ApproximateBytes() >= options_.memtable_bytes;
     // A memtable that rotates (or that a checkpoint takes) takes every write appended for it.
     // Until then, pending_ (a few writes per writer thread) is not counted against the budget.

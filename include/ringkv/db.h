@@ -109,10 +109,10 @@ class DB {
   virtual absl::Status Flush() = 0;
   // Writes the memtable into the page store and publishes it; the log before it is dropped.
   virtual absl::Status Checkpoint() = 0;
-  // Flushes, stops background work (a checkpoint in progress finishes first), frees the
+  // Flushes, stops background work (a pending checkpoint finishes first), frees the
   // memtables and page store and releases the lock. Every iterator and snapshot must be gone.
-  // Later calls return the first call's result; every other call then fails with
-  // FailedPrecondition. The destructor calls it.
+  // A second call returns at once (with the DB's failure, if it failed); every other call
+  // then fails with FailedPrecondition (GetAsync's `done` never runs). The destructor calls it.
   virtual absl::Status Close() = 0;
 
   // Checks the whole database: every page checksum, the key order of the tree, the free list.

@@ -1,7 +1,7 @@
 // The lifetime contract of iterators and snapshots against Close() and the DB's destruction
 // (include/ringkv/db.h): one still alive when the DB closes stops the program with a message
 // naming what is left, instead of reading freed memory; readers deleted in time leave a clean
-// Close; after Close, new readers fail with a status instead of crashing.
+// Close; after Close, new readers and every other call fail with a status instead of crashing.
 #include <memory>
 #include <string>
 
@@ -85,7 +85,7 @@ TEST_F(DbLifetimeTest, ReadersGoneBeforeCloseLeaveACleanClose) {
   EXPECT_TRUE(db->Close().ok());
 }
 
-TEST_F(DbLifetimeTest, ReadersMadeAfterCloseFailWithAStatus) {
+TEST_F(DbLifetimeTest, CallsAfterCloseFailWithAStatus) {
   std::unique_ptr<DB> db = Open();
   ASSERT_TRUE(db->Put({}, "k", "v").ok());
   ASSERT_TRUE(db->Close().ok());
@@ -104,6 +104,8 @@ TEST_F(DbLifetimeTest, ReadersMadeAfterCloseFailWithAStatus) {
   EXPECT_FALSE(db->NewIterator(at_snapshot)->Valid());
   db->ReleaseSnapshot(snapshot);
   EXPECT_TRUE(absl::IsFailedPrecondition(db->Put({}, "k", "w")));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->VerifyIntegrity().status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->GetProperty("ringkv.stats").status()));
 }
 
 }  // namespace
