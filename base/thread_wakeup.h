@@ -1,7 +1,7 @@
 // A binary semaphore for one waiting thread that costs the poster no system call unless the
 // waiter is asleep. std::binary_semaphore (libstdc++ 12) calls futex(WAKE) on every release:
 // with 64 sync writers that was one system call per write for a waiter that was, most of the
-// time, still spinning (measured: 0.9 futex calls per write, 0.23 real wake-ups).
+// time, still spinning (docs/performance.md, "WAL").
 #ifndef RINGKV_BASE_THREAD_WAKEUP_H_
 #define RINGKV_BASE_THREAD_WAKEUP_H_
 
@@ -23,9 +23,9 @@ class ThreadWakeup {
   // What the waiter waits for, which decides whether spinning before the first yield can pay.
   enum class Awaits {
     kThread,  // another thread's hand-off, often within microseconds
-    // A device write (a durable WAL write: ~100 us here). A ~0.3 us spin never sees it land
-    // and only takes CPU from the writers that fill the next group (measured, 64 sync
-    // writers on 2 CPUs: 2.7% of all CPU in the spin; docs/performance.md).
+    // A device write (a durable WAL write, orders of magnitude longer than the spin). The
+    // spin never sees it land and only takes CPU from the writers that fill the next group
+    // (docs/performance.md, "Engine against its peers").
     kDeviceWrite,
   };
   explicit ThreadWakeup(Awaits awaits = Awaits::kThread)
@@ -44,8 +44,9 @@ class ThreadWakeup {
 
   // Waits until the token is available and takes it. Spins briefly (kThread only), then yields
   // the CPU a few times, then sleeps: on a busy machine a wake-up that arrives while the waiter
-  // is still runnable costs no sleep and no wake (measured: sleeping at once was 20% slower
-  // with 64 sync writers on 2 CPUs, the spin-and-yield of libstdc++'s semaphore kept here).
+  // is still runnable costs no sleep and no wake (sleeping at once was slower with many sync
+  // writers on few CPUs: docs/performance.md, "WAL"; libstdc++'s semaphore's spin-and-yield
+  // kept here).
   void Wait() {
     for (int i = 0; i < spins_ + kYields; ++i) {
       if (TryTake()) return;

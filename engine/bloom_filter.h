@@ -17,8 +17,9 @@ namespace ringkv {
 class BloomFilter {
  public:
   // One filter bit per 16 bytes of budget (512 KiB for the default 64 MiB: it stays in a core's
-  // L2 cache): ~10 bits per key for entries of 16-byte keys and 100-byte values, ~4% false
-  // positives; smaller entries mean more keys and more false positives, never a wrong answer.
+  // L2 cache): ~10 bits per key for entries of 16-byte keys and 100-byte values, a few percent
+  // false positives; smaller entries mean more keys and more false positives, never a wrong
+  // answer.
   explicit BloomFilter(size_t budget_bytes) : words_(WordsFor(budget_bytes)) {}
 
   bool MayContain(size_t hash) const {

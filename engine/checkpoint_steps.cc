@@ -15,7 +15,7 @@ size_t CheckpointStepCount(size_t changes, uint64_t tree_pages, uint64_t step_pa
 
 absl::StatusOr<TreeMergeStats> CheckpointInSteps(
     TreeStore& store, absl::Span<const TreeChange> changes, uint64_t checkpoint_lsn,
-    uint64_t step_pages, absl::FunctionRef<void(std::shared_ptr<TreeVersion>)> published) {
+    uint64_t step_pages, absl::FunctionRef<void(std::shared_ptr<TreeSnapshot>)> published) {
   const TreeStoreStats before = store.stats();
   RINGKV_CHECK(before.free_pages <= before.page_count);
   const size_t steps = CheckpointStepCount(changes.size(), before.page_count - before.free_pages, step_pages);
@@ -30,7 +30,7 @@ absl::StatusOr<TreeMergeStats> CheckpointInSteps(
     {
       // The version merged into is pinned only while its pages are read: once the step is
       // published, the pages it freed become reusable by the next step.
-      std::shared_ptr<TreeVersion> base = store.Current();
+      std::shared_ptr<TreeSnapshot> base = store.Current();
       const uint64_t lsn = last ? checkpoint_lsn : base->checkpoint_lsn();
       RINGKV_CHECK(lsn >= base->checkpoint_lsn());
       absl::StatusOr<TreePageWriter*> writer = store.BeginCheckpoint();
@@ -44,7 +44,7 @@ absl::StatusOr<TreeMergeStats> CheckpointInSteps(
       absl::Status s = store.CommitCheckpoint(merged->root, lsn);
       if (!s.ok()) return s;
     }
-    std::shared_ptr<TreeVersion> next = store.Current();
+    std::shared_ptr<TreeSnapshot> next = store.Current();
     RINGKV_CHECK(next->root() == merged->root);
     published(std::move(next));
     total.root = merged->root;

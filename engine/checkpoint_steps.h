@@ -29,7 +29,7 @@ size_t CheckpointStepCount(size_t changes, uint64_t tree_pages, uint64_t step_pa
 // version. On failure the step in progress is aborted; earlier steps stay published.
 absl::StatusOr<TreeMergeStats> CheckpointInSteps(
     TreeStore& store, absl::Span<const TreeChange> changes, uint64_t checkpoint_lsn,
-    uint64_t step_pages, absl::FunctionRef<void(std::shared_ptr<TreeVersion>)> published);
+    uint64_t step_pages, absl::FunctionRef<void(std::shared_ptr<TreeSnapshot>)> published);
 
 }  // namespace ringkv
 

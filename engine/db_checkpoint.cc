@@ -105,9 +105,9 @@ absl::Status DBImpl::CheckpointImmutable() {
   absl::StatusOr<TreeMergeStats> merged = CheckpointInSteps(
       *parts_.tree, changes, end_lsn,
       std::max<uint64_t>(1, options_.checkpoint_step_bytes / options_.page_size),
-      [this](std::shared_ptr<TreeVersion> tree) {
+      [this](std::shared_ptr<TreeSnapshot> tree) {
         absl::MutexLock lock(&mu_);
-        auto next = std::make_shared<Version>(*current_);
+        auto next = std::make_shared<ReadView>(*current_);
         next->tree = std::move(tree);
         SetCurrent(std::move(next));
       });
@@ -115,7 +115,7 @@ absl::Status DBImpl::CheckpointImmutable() {
   {
     absl::MutexLock lock(&mu_);
     RINGKV_CHECK(current_->imm == imm);
-    auto next = std::make_shared<Version>(*current_);
+    auto next = std::make_shared<ReadView>(*current_);
     next->imm = nullptr;
     SetCurrent(std::move(next));
     ++checkpoints_done_;

@@ -15,7 +15,7 @@ DBImpl::DBImpl(const Options& options, std::string path, DBParts parts)
 
 DBImpl::~DBImpl() { Close().IgnoreError(); }
 
-void DBImpl::SetCurrent(std::shared_ptr<const Version> v) {
+void DBImpl::SetCurrent(std::shared_ptr<const ReadView> v) {
   current_ = v;
   pins_.Publish(std::move(v));
 }
@@ -27,6 +27,7 @@ absl::Status DBImpl::Close() {
     closed_ = true;
     stopping_ = true;
   }
+  live_readers_.CheckNoneLeft(path_.c_str());
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   get_async_thread_.Stop();
   absl::Status result = FailedStatus();
@@ -37,7 +38,7 @@ absl::Status DBImpl::Close() {
     absl::MutexLock lock(&mu_);
     SetCurrent(nullptr);
   }
-  // Gets still running hold versions (and their tree pins) a moment longer.
+  // Gets still running hold views (and their tree pins) a moment longer.
   while (!pins_.Reclaim()) std::this_thread::yield();
   parts_.tree.reset();
   parts_.lock.reset();
@@ -45,7 +46,7 @@ absl::Status DBImpl::Close() {
   return result;
 }
 
-std::shared_ptr<const Version> DBImpl::CurrentVersion() {
+std::shared_ptr<const ReadView> DBImpl::CurrentView() {
   absl::MutexLock lock(&mu_);
   return current_;
 }
@@ -67,9 +68,18 @@ absl::Status DBImpl::Fail(const absl::Status& cause) {
   return failed_;
 }
 
+absl::Status DBImpl::ClosedError() const {
+  return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+}
+
+absl::Status DBImpl::CheckOpen() const {
+  absl::MutexLock lock(&mu_);
+  return closed_ ? ClosedError() : absl::OkStatus();
+}
+
 absl::Status DBImpl::CheckWritable() const {
   absl::MutexLock lock(&mu_);
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+  if (closed_) return ClosedError();
   return failed_;
 }
 

@@ -1,6 +1,6 @@
 // DBImpl is the engine behind DB: the write path (a WriteQueue whose leader appends a whole
 // group to the log and the memtable under one lock, durability waited for outside it), reads
-// through a Version, a background checkpoint thread that merges the immutable memtable into the
+// through a ReadView, a background checkpoint thread that merges the immutable memtable into the
 // page store, and recovery at Open. Its member definitions are spread over files by job:
 // db_impl.cc (life cycle, failure state), db_recovery.cc, db_write.cc, db_read.cc,
 // db_checkpoint.cc, db_stats.cc.
@@ -15,12 +15,13 @@
 
 #include "absl/synchronization/mutex.h"
 #include "ringkv/db.h"
+#include "engine/live_readers.h"
 #include "engine/lock_file.h"
 #include "engine/log.h"
 #include "engine/task_thread.h"
 #include "engine/tree_store.h"
-#include "engine/version.h"
-#include "engine/version_pins.h"
+#include "engine/read_view.h"
+#include "engine/read_view_pins.h"
 #include "engine/write_queue.h"
 #include "uring/io_backend.h"
 
@@ -90,13 +91,18 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   absl::Status CheckpointImmutable();
   // Adds one finished checkpoint to the statistics GetProperty reports.
   void RecordCheckpoint(uint64_t micros, uint64_t pages_written);
-  std::shared_ptr<const Version> CurrentVersion();
+  std::shared_ptr<const ReadView> CurrentView();
   // current_ = v, and the same for lock-free readers.
-  void SetCurrent(std::shared_ptr<const Version> v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetCurrent(std::shared_ptr<const ReadView> v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Turns a failed I/O into the DB's sticky read-only state; returns the error to report.
   absl::Status Fail(const absl::Status& cause) override;
   absl::Status FailedStatus() const;
+  // FailedPrecondition once closed, else the DB's failure (OK if none).
   absl::Status CheckWritable() const;
+  // FailedPrecondition once closed (the log and tree are gone), else OK.
+  absl::Status CheckOpen() const;
+  // What every call after Close returns.
+  absl::Status ClosedError() const;
 
   const Options options_;
   const std::string path_;
@@ -115,7 +121,7 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   // write's go in while its log write is in flight, on a thread the log lends
   // (Log::SetCatchUpHook), together with everyone else's pending then, in one
   // MemTable::AddMany: the memtable's cache misses of a whole group commit overlap, where
-  // they were paid one insert after another (perf: 18% of the CPU time of 64 sync writers).
+  // they were paid one insert after another (docs/performance.md, "Engine against its peers").
   // Every Write also makes sure of its own before it returns (its batch must outlive them);
   // a rotation inserts pending_ first. Neither lock is held while waiting for I/O: the
   // inserting thread may be the I/O completion thread. Lock order: write_mu_, mu_,
@@ -126,10 +132,14 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   std::vector<MemTable::NewEntry> pending_ ABSL_GUARDED_BY(pending_mu_);
   std::shared_ptr<MemTable> pending_mem_ ABSL_GUARDED_BY(pending_mu_);
 
+  // Iterators and snapshots handed out and not yet deleted or released: none may be left at
+  // Close, which frees what they read.
+  LiveReaders live_readers_;
+
   mutable absl::Mutex mu_;
   // Every change of current_ is also published to pins_, which Get reads without mu_.
-  std::shared_ptr<const Version> current_ ABSL_GUARDED_BY(mu_);
-  VersionPins pins_;
+  std::shared_ptr<const ReadView> current_ ABSL_GUARDED_BY(mu_);
+  ReadViewPins pins_;
   uint64_t imm_end_lsn_ ABSL_GUARDED_BY(mu_) = 0;  // log records below it are in imm
   uint64_t checkpoints_started_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t checkpoints_done_ ABSL_GUARDED_BY(mu_) = 0;

@@ -135,13 +135,17 @@ class TreeSource final : public Source {
 
 class DBIterator final : public Iterator {
  public:
-  DBIterator(std::shared_ptr<const Version> version, uint64_t seq, const ReadOptions& options)
-      : version_(std::move(version)), lower_(options.lower_bound), upper_(options.upper_bound) {
+  DBIterator(std::shared_ptr<const ReadView> view, uint64_t seq, const ReadOptions& options,
+             LiveReaders::Token token)
+      : view_(std::move(view)),
+        token_(std::move(token)),
+        lower_(options.lower_bound),
+        upper_(options.upper_bound) {
     // Newest first: on equal keys the earlier source wins.
-    sources_.push_back(std::make_unique<MemSource>(version_->mem.get(), seq));
-    if (version_->imm) sources_.push_back(std::make_unique<MemSource>(version_->imm.get(), seq));
+    sources_.push_back(std::make_unique<MemSource>(view_->mem.get(), seq));
+    if (view_->imm) sources_.push_back(std::make_unique<MemSource>(view_->imm.get(), seq));
     sources_.push_back(
-        std::make_unique<TreeSource>(&version_->tree->pages(), version_->tree->root()));
+        std::make_unique<TreeSource>(&view_->tree->pages(), view_->tree->root()));
   }
 
   bool Valid() const override { return valid_; }
@@ -291,7 +295,8 @@ class DBIterator final : public Iterator {
     valid_ = status().ok();
   }
 
-  std::shared_ptr<const Version> version_;
+  std::shared_ptr<const ReadView> view_;
+  LiveReaders::Token token_;  // the DB checks at Close that no iterator is left
   std::optional<std::string> lower_;
   std::optional<std::string> upper_;
   std::vector<std::unique_ptr<Source>> sources_;
@@ -301,11 +306,41 @@ class DBIterator final : public Iterator {
   std::string value_;
 };
 
+// What NewIterator returns when there is nothing to read (the DB is closed): never valid,
+// with the reason as its status.
+class ErrorIterator final : public Iterator {
+ public:
+  explicit ErrorIterator(absl::Status status) : status_(std::move(status)) {}
+  bool Valid() const override { return false; }
+  void SeekToFirst() override {}
+  void SeekToLast() override {}
+  void Seek(std::string_view) override {}
+  void SeekForPrev(std::string_view) override {}
+  void Next() override { RINGKV_CHECK(Valid()); }
+  void Prev() override { RINGKV_CHECK(Valid()); }
+  std::string_view key() const override {
+    RINGKV_CHECK(Valid());
+    return {};
+  }
+  std::string_view value() const override {
+    RINGKV_CHECK(Valid());
+    return {};
+  }
+  absl::Status status() const override { return status_; }
+
+ private:
+  absl::Status status_;
+};
+
 }  // namespace
 
-std::unique_ptr<Iterator> NewDBIterator(std::shared_ptr<const Version> version, uint64_t sequence,
-                                        const ReadOptions& options) {
-  return std::make_unique<DBIterator>(std::move(version), sequence, options);
+std::unique_ptr<Iterator> NewDBIterator(std::shared_ptr<const ReadView> view, uint64_t sequence,
+                                        const ReadOptions& options, LiveReaders::Token token) {
+  return std::make_unique<DBIterator>(std::move(view), sequence, options, std::move(token));
+}
+
+std::unique_ptr<Iterator> NewErrorIterator(absl::Status status) {
+  return std::make_unique<ErrorIterator>(std::move(status));
 }
 
 }  // namespace ringkv

@@ -11,14 +11,16 @@ namespace {
 
 class SnapshotImpl final : public Snapshot {
  public:
-  SnapshotImpl(uint64_t seq, std::shared_ptr<const Version> version)
-      : seq_(seq), version_(std::move(version)) {}
+  SnapshotImpl(uint64_t seq, std::shared_ptr<const ReadView> view, LiveReaders::Token token)
+      : seq_(seq), view_(std::move(view)), token_(std::move(token)) {}
   uint64_t sequence() const override { return seq_; }
-  const std::shared_ptr<const Version>& version() const { return version_; }
+  const std::shared_ptr<const ReadView>& view() const { return view_; }
 
  private:
   uint64_t seq_;
-  std::shared_ptr<const Version> version_;  // what was current then: reads need its parts
+  // What was current then: reads need its parts. Null if taken after Close.
+  std::shared_ptr<const ReadView> view_;
+  LiveReaders::Token token_;  // the DB checks at Close that no snapshot is left
 };
 
 }  // namespace
@@ -26,24 +28,25 @@ class SnapshotImpl final : public Snapshot {
 absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_view key) {
   absl::Status s = CheckKey(key);
   if (!s.ok()) return s;
-  const Version* version;
+  const ReadView* view;
   uint64_t seq;
-  std::optional<VersionPins::Pin> pin;
+  std::optional<ReadViewPins::Pin> pin;
   if (options.snapshot != nullptr) {
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
-    version = snap->version().get();
+    view = snap->view().get();
     seq = snap->sequence();
+    if (view == nullptr) return ClosedError();
   } else {
-    // Sequence before version: a version read later holds everything up to the sequence.
+    // Sequence before view: a view read later holds everything up to the sequence.
     seq = last_sequence_.load(std::memory_order_acquire);
     pin.emplace(pins_.Acquire());
-    version = pin->get();
-    if (version == nullptr) return absl::FailedPreconditionError("database is closed");
+    view = pin->get();
+    if (view == nullptr) return ClosedError();
   }
   std::string value;
-  // Raw pointers: the pinned version keeps both alive, and copying the shared_ptrs would make
+  // Raw pointers: the pinned view keeps both alive, and copying the shared_ptrs would make
   // every Get write the memtables' shared reference counts.
-  for (const MemTable* m : {version->mem.get(), version->imm.get()}) {
+  for (const MemTable* m : {view->mem.get(), view->imm.get()}) {
     if (m == nullptr) continue;
     switch (m->Get(key, seq, &value)) {
       case MemTable::Lookup::kFound:
@@ -55,7 +58,7 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
     }
   }
   absl::StatusOr<bool> found =
-      BTreeGet(version->tree->pages(), version->tree->root(), key, &value);
+      BTreeGet(view->tree->pages(), view->tree->root(), key, &value);
   if (!found.ok()) return found.status();
   if (!*found) return absl::NotFoundError("key not found");
   return value;
@@ -69,17 +72,25 @@ void DBImpl::GetAsync(const ReadOptions& options, std::string key,
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
+  std::shared_ptr<const ReadView> view;
+  uint64_t seq;
   if (options.snapshot != nullptr) {
     const auto* snap = static_cast<const SnapshotImpl*>(options.snapshot);
-    return NewDBIterator(snap->version(), snap->sequence(), options);
+    view = snap->view();
+    seq = snap->sequence();
+  } else {
+    seq = last_sequence_.load(std::memory_order_acquire);
+    view = CurrentView();
   }
-  const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
-  return NewDBIterator(CurrentVersion(), seq, options);
+  if (view == nullptr) return NewErrorIterator(ClosedError());
+  return NewDBIterator(std::move(view), seq, options,
+                       LiveReaders::Token(&live_readers_, LiveReaders::Kind::kIterator));
 }
 
 const Snapshot* DBImpl::GetSnapshot() {
   const uint64_t seq = last_sequence_.load(std::memory_order_acquire);
-  return new SnapshotImpl(seq, CurrentVersion());
+  return new SnapshotImpl(seq, CurrentView(),
+                          LiveReaders::Token(&live_readers_, LiveReaders::Kind::kSnapshot));
 }
 
 void DBImpl::ReleaseSnapshot(const Snapshot* snapshot) {

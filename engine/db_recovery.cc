@@ -24,14 +24,14 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
 }
 
 absl::Status DBImpl::Recover() {
-  auto version = std::make_shared<Version>();
-  version->mem = std::make_shared<MemTable>(options_.memtable_bytes);
-  version->tree = parts_.tree->Current();
-  const uint64_t from = version->tree->checkpoint_lsn();
+  auto view = std::make_shared<ReadView>();
+  view->mem = std::make_shared<MemTable>(options_.memtable_bytes);
+  view->tree = parts_.tree->Current();
+  const uint64_t from = view->tree->checkpoint_lsn();
   uint64_t last_seq = 0;
   // Everything replayed goes into one fresh memtable, no reader sees it yet: built in one
   // sorted pass, not searched into entry by entry.
-  MemTable::BulkLoad load(version->mem.get());
+  MemTable::BulkLoad load(view->mem.get());
   absl::Status s = parts_.log->Replay(from, [&](uint64_t lsn, std::string_view record) {
     WriteBatch batch = WriteBatch::FromRep(std::string(record));
     uint64_t seq = FirstSequence(lsn);
@@ -51,10 +51,10 @@ absl::Status DBImpl::Recover() {
   last_sequence_.store(last_seq);
   {
     absl::MutexLock lock(&pending_mu_);
-    pending_mem_ = version->mem;
+    pending_mem_ = view->mem;
   }
   absl::MutexLock lock(&mu_);
-  SetCurrent(std::move(version));
+  SetCurrent(std::move(view));
   return absl::OkStatus();
 }
 

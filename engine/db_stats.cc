@@ -11,9 +11,11 @@
 namespace ringkv {
 
 absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
-  absl::Status s = parts_.tree->Verify();
+  absl::Status s = CheckOpen();
   if (!s.ok()) return s;
-  std::shared_ptr<const Version> v = CurrentVersion();
+  s = parts_.tree->Verify();
+  if (!s.ok()) return s;
+  std::shared_ptr<const ReadView> v = CurrentView();
   BTreeIterator it(&v->tree->pages(), v->tree->root());
   std::string prev;
   std::string lookup;
@@ -44,9 +46,10 @@ absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
 }
 
 absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
+  if (absl::Status s = CheckOpen(); !s.ok()) return s;
   const LogStats log = parts_.log->stats();
   const TreeStoreStats tree = parts_.tree->stats();
-  std::shared_ptr<const Version> v = CurrentVersion();
+  std::shared_ptr<const ReadView> v = CurrentView();
   const uint64_t checkpoints = checkpoint_count_.load();
   const std::vector<std::pair<std::string, std::string>> figures = {
       {"ringkv.wal.bytes", absl::StrCat(log.bytes_appended)},

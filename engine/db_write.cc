@@ -120,7 +120,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
   absl::MutexLock lock(&mu_);
   for (;;) {
     if (!failed_.ok()) return failed_;
-    if (closed_) return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    if (closed_) return ClosedError();
     const bool full = current_->mem->ApproximateBytes() >= options_.memtable_bytes;
     // A memtable that rotates (or that a checkpoint takes) takes every write appended for it.
     // Until then, pending_ (a few writes per writer thread) is not counted against the budget.
@@ -140,7 +140,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
 }
 
 void DBImpl::Rotate() {
-  auto next = std::make_shared<Version>(*current_);
+  auto next = std::make_shared<ReadView>(*current_);
   next->imm = current_->mem;
   next->mem = std::make_shared<MemTable>(options_.memtable_bytes);
   {

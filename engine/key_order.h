@@ -1,6 +1,7 @@
 // CompareKeys is the engine's key order (bytewise unsigned, a shorter key first on a common
 // prefix: std::string_view::compare's), inlined: a Get compares ~12 keys and a memtable insert
-// ~20, and the call into libc's memcmp was 8% of a random-read benchmark.
+// ~20, and a call into libc's memcmp for each showed in random-read profiles
+// (docs/performance.md, "Random gets against LMDB").
 #ifndef RINGKV_ENGINE_KEY_ORDER_H_
 #define RINGKV_ENGINE_KEY_ORDER_H_
 

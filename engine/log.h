@@ -1,6 +1,8 @@
 // What the engine needs from a write-ahead log, as an interface: ordered buffered appends that
 // hand back their LSN range, group-committed durability waits, replay and truncation.
-// engine/wal_log.* implements it on wal/; tests may implement it in memory.
+// Names: `Log` is this interface, the engine's view of the log; `wal::Wal` (wal/wal.h) is the
+// log itself and `wal::ReplayLog` (wal/log_reader.h) its replay; engine/wal_log.cc adapts the
+// one to the other (`WalLog`); tests/engine/mem_parts.h has one in memory (`MemLog`).
 #ifndef RINGKV_ENGINE_LOG_H_
 #define RINGKV_ENGINE_LOG_H_
 
@@ -11,6 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "wal/wal.h"
 
 namespace ringkv {
 
@@ -27,10 +30,9 @@ struct LogStats {
 
 class Log {
  public:
-  struct Range {
-    uint64_t start = 0;  // LSN of the record
-    uint64_t end = 0;    // LSN just past it: durable once durable_lsn() >= end
-  };
+  // A record's LSNs: `start` is its own, `end` the one just past it (it is durable once
+  // durable_lsn() >= end). The WAL's own type: one definition, no conversion.
+  using Range = wal::Wal::Range;
 
   virtual ~Log() = default;
   // Copies `record` into the log buffer; the order of calls is the log order. No I/O wait.

@@ -47,8 +47,8 @@ MemTable::Node* MemTable::NewNode(int height, size_t entry_bytes) {
 
 int MemTable::RandomHeight() {
   // Each level is half as populated as the one below: a search then passes fewer nodes (each
-  // a cache miss) than with 1/4, for ~5 more bytes of pointers per entry (measured: 0.85 vs
-  // 1.05 us per insert into a 300,000-entry table).
+  // a cache miss) than with 1/4, for ~5 more bytes of pointers per entry (docs/performance.md,
+  // "Figures behind choices in the code").
   int height = 1;
   for (;;) {
     rng_ ^= rng_ << 13;

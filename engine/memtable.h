@@ -53,7 +53,7 @@ class MemTable {
 
   // Fills an empty memtable that no reader sees yet (recovery) from many entries at once:
   // staged unlinked, then sorted and linked level by level in one pass, where Add searches the
-  // skiplist for each entry (~3 us per entry once it holds millions, a cache miss per level).
+  // skiplist for each entry (a cache miss per level once it outgrows the CPU cache).
   // The memtable is as if every entry had been Added once Finish returns. Until then each
   // staged entry also costs 32 bytes outside the arena.
   class BulkLoad {

@@ -7,9 +7,9 @@
 namespace ringkv {
 namespace {
 
-class PageTreeVersion final : public TreeVersion, public TreePageReader {
+class PageTreeSnapshot final : public TreeSnapshot, public TreePageReader {
  public:
-  PageTreeVersion(std::shared_ptr<pagestore::PageStore::Version> v, size_t payload,
+  PageTreeSnapshot(std::shared_ptr<pagestore::PageStore::PinnedPages> v, size_t payload,
                   bool prefetch)
       : v_(std::move(v)), payload_(payload), prefetch_(prefetch) {}
   uint64_t root() const override { return v_->root(); }
@@ -34,7 +34,7 @@ class PageTreeVersion final : public TreeVersion, public TreePageReader {
   }
 
  private:
-  std::shared_ptr<pagestore::PageStore::Version> v_;
+  std::shared_ptr<pagestore::PageStore::PinnedPages> v_;
   size_t payload_;
   bool prefetch_;  // reads cost a round trip (the pread path): prefetching pays
 };
@@ -44,8 +44,8 @@ class PageTreeStore final : public TreeStore, public TreePageWriter {
   explicit PageTreeStore(std::unique_ptr<pagestore::PageStore> store)
       : store_(std::move(store)) {}
 
-  std::shared_ptr<TreeVersion> Current() override {
-    return std::make_shared<PageTreeVersion>(store_->Current(), store_->payload_size(),
+  std::shared_ptr<TreeSnapshot> Current() override {
+    return std::make_shared<PageTreeSnapshot>(store_->Current(), store_->payload_size(),
                                              !store_->mapped());
   }
   absl::StatusOr<TreePageWriter*> BeginCheckpoint() override { return this; }

@@ -1,6 +1,6 @@
 // What the B+tree needs from the page store, as two small interfaces: reading pages of a pinned
-// version, and writing the pages of a new version. engine/page_store_adapter.* implements them on
-// pagestore/; tests implement them in memory.
+// tree snapshot, and writing the pages of a new one. engine/page_tree_store.cc implements them
+// on pagestore/; tests implement them in memory.
 #ifndef RINGKV_ENGINE_TREE_PAGES_H_
 #define RINGKV_ENGINE_TREE_PAGES_H_
 

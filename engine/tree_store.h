@@ -1,6 +1,6 @@
-// What the engine needs from the page store, as an interface: pinned read versions of the
-// B+tree, and checkpoints that write a new version copy-on-write and publish it atomically.
-// engine/page_tree_store.* implements it on pagestore/.
+// What the engine needs from the page store, as an interface: pinned snapshots of the published
+// B+tree, and checkpoints that write a new one copy-on-write and publish it atomically.
+// engine/page_tree_store.cc implements it on pagestore/; tests/engine/mem_parts.h in memory.
 #ifndef RINGKV_ENGINE_TREE_STORE_H_
 #define RINGKV_ENGINE_TREE_STORE_H_
 
@@ -13,10 +13,11 @@
 
 namespace ringkv {
 
-// A published version of the tree. Holding it pins its pages: none is reused while it lives.
-class TreeVersion {
+// The tree as one checkpoint published it. Holding it pins its pages: none is reused while it
+// lives (on the page store, it holds a pagestore::PageStore::PinnedPages).
+class TreeSnapshot {
  public:
-  virtual ~TreeVersion() = default;
+  virtual ~TreeSnapshot() = default;
   virtual uint64_t root() const = 0;
   // Every log record below this LSN is in the tree.
   virtual uint64_t checkpoint_lsn() const = 0;
@@ -35,17 +36,17 @@ struct TreeStoreStats {
 class TreeStore {
  public:
   virtual ~TreeStore() = default;
-  virtual std::shared_ptr<TreeVersion> Current() = 0;
+  virtual std::shared_ptr<TreeSnapshot> Current() = 0;
 
   // One checkpoint in progress at a time. Write pages through writer(), then Commit: all pages
   // durable, then the manifest published (root, checkpoint LSN, free list), then Current()
-  // returns the new version. Pages freed become reusable once no older version is pinned.
+  // returns the new snapshot. Pages freed become reusable once no older snapshot is pinned.
   virtual absl::StatusOr<TreePageWriter*> BeginCheckpoint() = 0;
   virtual absl::Status CommitCheckpoint(uint64_t root, uint64_t checkpoint_lsn) = 0;
   // Drops a checkpoint that failed: nothing of it is published.
   virtual void AbortCheckpoint() = 0;
   virtual TreeStoreStats stats() const = 0;
-  // Verifies every page checksum of the current version; DataLoss naming page and offset.
+  // Verifies every page checksum of the current snapshot; DataLoss naming page and offset.
   virtual absl::Status Verify() = 0;
 };
 

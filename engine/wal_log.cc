@@ -1,4 +1,4 @@
-// The engine's Log on top of wal::Wal.
+// WalLog: the engine's Log interface (engine/log.h) on top of the write-ahead log, wal::Wal.
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -12,11 +12,7 @@ class WalLog final : public Log {
  public:
   explicit WalLog(std::unique_ptr<wal::Wal> wal) : wal_(std::move(wal)) {}
 
-  absl::StatusOr<Range> Append(std::string_view record) override {
-    absl::StatusOr<wal::Wal::Range> r = wal_->Append(record);
-    if (!r.ok()) return r.status();
-    return Range{r->start, r->end};
-  }
+  absl::StatusOr<Range> Append(std::string_view record) override { return wal_->Append(record); }
   absl::Status WaitDurable(uint64_t end) override { return wal_->WaitDurable(end); }
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done) override {
     wal_->WaitDurableAsync(end, std::move(done));

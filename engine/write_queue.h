@@ -74,7 +74,7 @@ class WriteQueue {
 
   Log* const log_;
   Applier* const applier_;
-  // Taken before the DB's write lock (the leader calls ApplyGroup without holding it).
+  // Never held while the DB's write lock is taken: the leader calls ApplyGroup without it.
   absl::Mutex mu_;
   std::deque<Writer*> queue_ ABSL_GUARDED_BY(mu_);
   bool leading_ ABSL_GUARDED_BY(mu_) = false;

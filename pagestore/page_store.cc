@@ -108,21 +108,21 @@ PageStore::~PageStore() {
   }
 }
 
-std::shared_ptr<PageStore::Version> PageStore::Current() {
+std::shared_ptr<PageStore::PinnedPages> PageStore::Current() {
   absl::MutexLock lock(&mu_);
   RINGKV_CHECK(published_.root == kNoRoot || published_.root < published_.page_count);
   ++pins_[published_.generation];
   Manifest m = published_;
   m.free_pages.clear();  // readers do not need it
-  return std::shared_ptr<Version>(new Version(this, std::move(m)));
+  return std::shared_ptr<PinnedPages>(new PinnedPages(this, std::move(m)));
 }
 
-PageStore::Version::~Version() { store_->Unpin(m_.generation); }
+PageStore::PinnedPages::~PinnedPages() { store_->Unpin(m_.generation); }
 
 void PageStore::Unpin(uint64_t generation) {
   absl::MutexLock lock(&mu_);
   auto it = pins_.find(generation);
-  RINGKV_CHECK(it != pins_.end());  // every Version pinned its generation in Current()
+  RINGKV_CHECK(it != pins_.end());  // every PinnedPages pinned its generation in Current()
   RINGKV_CHECK(it->second > 0);
   if (--it->second == 0) pins_.erase(it);
   ReleaseUnpinnedLocked();

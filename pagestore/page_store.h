@@ -52,10 +52,11 @@ struct PageStoreStats {
 
 class PageStore {
  public:
-  // A published version, pinned while this object lives.
-  class Version {
+  // The pages of one published manifest (root, page count, checkpoint LSN), pinned while this
+  // object lives: none of them is reused until it is gone.
+  class PinnedPages {
    public:
-    ~Version();
+    ~PinnedPages();
     uint64_t root() const { return m_.root; }
     uint64_t checkpoint_lsn() const { return m_.checkpoint_lsn; }
     uint64_t generation() const { return m_.generation; }
@@ -69,13 +70,13 @@ class PageStore {
     absl::StatusOr<std::vector<PageView>> ReadPages(absl::Span<const uint64_t> ids) const;
     // The same without waiting: `done` runs exactly once, on a ring thread (see IoBackend's
     // Callback rules: short, no waiting on this store's I/O) or, if nothing had to be read,
-    // on this thread before ReadPagesAsync returns. The caller keeps this Version alive until
+    // on this thread before ReadPagesAsync returns. The caller keeps this PinnedPages alive until
     // `done` has run (its pin keeps the pages from being reused while they are read).
     void ReadPagesAsync(absl::Span<const uint64_t> ids, PagesCallback done) const;
 
    private:
     friend class PageStore;
-    Version(PageStore* store, Manifest m) : store_(store), m_(std::move(m)) {}
+    PinnedPages(PageStore* store, Manifest m) : store_(store), m_(std::move(m)) {}
     PageStore* store_;
     Manifest m_;
   };
@@ -86,7 +87,7 @@ class PageStore {
                                                          const PageStoreOptions& options);
   ~PageStore();
 
-  std::shared_ptr<Version> Current();
+  std::shared_ptr<PinnedPages> Current();
   uint32_t page_size() const { return page_size_; }
   uint32_t payload_size() const;
   // True when reads go through the mapping (else through the ring and the cache).

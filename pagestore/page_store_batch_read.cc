@@ -93,7 +93,7 @@ absl::StatusOr<std::vector<PageView>> PageStore::FinishBatch(BatchRead& b) const
   return std::move(b.views);
 }
 
-absl::StatusOr<std::vector<PageView>> PageStore::Version::ReadPages(
+absl::StatusOr<std::vector<PageView>> PageStore::PinnedPages::ReadPages(
     absl::Span<const uint64_t> ids) const {
   for (uint64_t id : ids) {
     if (id >= m_.page_count) return Read(id).status();  // the "beyond the version" error
@@ -111,7 +111,7 @@ absl::StatusOr<std::vector<PageView>> PageStore::Version::ReadPages(
   return store_->FinishBatch(*b);
 }
 
-void PageStore::Version::ReadPagesAsync(absl::Span<const uint64_t> ids,
+void PageStore::PinnedPages::ReadPagesAsync(absl::Span<const uint64_t> ids,
                                         PagesCallback done) const {
   for (uint64_t id : ids) {
     if (id >= m_.page_count) {

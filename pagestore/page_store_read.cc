@@ -10,7 +10,7 @@
 
 namespace ringkv::pagestore {
 
-absl::StatusOr<PageView> PageStore::Version::Read(uint64_t id) const {
+absl::StatusOr<PageView> PageStore::PinnedPages::Read(uint64_t id) const {
   if (id >= m_.page_count) {
     return absl::DataLossError(absl::StrCat("page ", id, " is beyond the ", m_.page_count,
                                             " pages of generation ", m_.generation, " in ",

@@ -79,9 +79,9 @@ struct IoOptions {
   // A kernel thread polls the submission queue, so submitting costs no system call.
   bool sqpoll = false;
   uint32_t sqpoll_idle_ms = 100;
-  // Pin the SQPOLL thread to this CPU (-1: let the scheduler place it). Measured on a 2-vCPU
-  // VM: a poller sharing the CPU that takes the disk's interrupts starves completions (4 ms per
-  // QD1 write instead of 0.1 ms); pinned to the other CPU it costs ~15%. See performance.md.
+  // Pin the SQPOLL thread to this CPU (-1: let the scheduler place it): a poller sharing the CPU
+  // that takes the disk's interrupts starves completions, and even pinned it costs a little
+  // where CPUs are few (docs/performance.md, "uring/: raw durable writes").
   int sqpoll_cpu = -1;
   // Promise that one thread does every Submit and Wait (a benchmark loop, say). Enables
   // IORING_SETUP_SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them, and runs no completion

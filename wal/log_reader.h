@@ -1,7 +1,7 @@
 // Replays the WAL: reads segments in order, checks every fragment (checksum, its own LSN, the
 // segment header), reassembles records, and tells a torn tail (stop quietly) from corruption
 // (a bad fragment followed by valid ones beyond the last write's reach: an error with file,
-// offset and checksums).
+// offset and checksums). Wal::Replay (wal/wal.h) calls it; "log" here is that WAL.
 #ifndef RINGKV_WAL_LOG_READER_H_
 #define RINGKV_WAL_LOG_READER_H_
 

@@ -402,8 +402,8 @@ void Wal::SubmitWrite(PreparedWrite w, bool caller_waits) {
       std::move(w.chain), [this, seq](const io::Completion& c) { OnWriteDone(seq, c); },
       caller_waits);
   if (caller_waits) {
-    // The device takes ~85 us: the engine's memtable insert fits in it, off this writer's
-    // latency (measured, 1 sync writer: 0.6 us from completion to return, against 2.4-4.0).
+    // The device write takes far longer than the engine's memtable insert: done now, the insert
+    // is off this writer's latency (docs/performance.md, "Figures behind choices in the code").
     if (catch_up_hook_) catch_up_hook_();
     io_.Wait(t);
   }

@@ -2,6 +2,8 @@
 // commit of everything buffered in O_DIRECT|O_DSYNC writes (several in flight over disjoint
 // blocks), acknowledgement only once every byte up to a record's end is durable, replay, and
 // recycling of segments a checkpoint no longer needs. Format: docs/format.md, "WAL segments".
+// Names: this is the log; wal/log_reader.h (ReplayLog) is its replay; the engine uses it
+// through its own interface, engine/log.h's Log (engine/wal_log.cc adapts).
 #ifndef RINGKV_WAL_WAL_H_
 #define RINGKV_WAL_WAL_H_
 
@@ -109,8 +111,7 @@ class Wal {
   // A thread blocked in WaitDurable; lives on its stack, queued in waiters_ until woken.
   // A spinning semaphore, not absl::Notification: that one's Notify and Wait go through a
   // Mutex and its condition machinery, and with 64 writers on 2 cores the wake-ups were the
-  // limit (measured, wal_bench: 162,000-182,000 records/s with Notification, 241,000-277,000
-  // with std::binary_semaphore; docs/performance.md).
+  // limit (docs/performance.md, "WAL").
   struct SyncWaiter {
     uint64_t end = 0;
     absl::Status result;

@@ -8,7 +8,7 @@
 //   read/ring_miss      PageStore, pread path with a 16-page cache: nearly every read goes
 //                       through the ring (one READ op, submit + wait) and is checksummed
 //   read/ring_hit       PageStore, pread path with a cache that holds the whole file
-//   read/ring_batch16   PageStore::Version::ReadPages of 16 random pages, cache of 16 pages:
+//   read/ring_batch16   PageStore::PinnedPages::ReadPages of 16 random pages, cache of 16 pages:
 //                       16 reads in flight through the ring at once (time per page)
 //   read/plain_pread16  16 pread(2) calls one after the other (time per page)
 //   cold/ring_batch16, cold/plain_pread16   the same two with the page file dropped from the
@@ -107,7 +107,7 @@ struct ReadFixture {
   std::string dir;
   std::unique_ptr<io::IoBackend> io;
   std::unique_ptr<PageStore> mmap_store, miss_store, hit_store;
-  std::shared_ptr<PageStore::Version> mmap_v, miss_v, hit_v;
+  std::shared_ptr<PageStore::PinnedPages> mmap_v, miss_v, hit_v;
   int fd = -1;
 
   ReadFixture() {
@@ -165,7 +165,7 @@ void BM_Read(benchmark::State& state, ReadPath path) {
   std::mt19937_64 rng(1000 + state.thread_index());
   alignas(64) static thread_local uint8_t buf[kPageBytes];
   uint64_t sum = 0;
-  const PageStore::Version* v = path == ReadPath::kMmap       ? f.mmap_v.get()
+  const PageStore::PinnedPages* v = path == ReadPath::kMmap       ? f.mmap_v.get()
                                 : path == ReadPath::kRingMiss ? f.miss_v.get()
                                                               : f.hit_v.get();
   for (auto _ : state) {
@@ -228,7 +228,7 @@ struct ColdFixture {
   std::string dir;
   std::unique_ptr<io::IoBackend> io;
   std::unique_ptr<PageStore> store;
-  std::shared_ptr<PageStore::Version> v;
+  std::shared_ptr<PageStore::PinnedPages> v;
   int fd = -1;
 
   ColdFixture() {

@@ -29,7 +29,9 @@ enum class IoBackendKind {
 };
 
 struct Options {
+  // Open creates the directory and an empty database if `path` holds none.
   bool create_if_missing = true;
+  // Open fails with AlreadyExists if `path` already holds a database.
   bool error_if_exists = false;
   // Page size of a new database (512 B .. 64 KiB, a power of two); an existing one keeps its own.
   uint32_t page_size = 4096;
@@ -38,8 +40,8 @@ struct Options {
   // Fixed size of each WAL segment file.
   uint64_t wal_segment_bytes = 64ull << 20;
   // Group-commit writes the WAL may have in flight at once (1 to 64): with more, the next group
-  // starts while earlier ones land, which pays where the device, not the CPU, is the limit.
-  // Measured on a 2-vCPU VM, 1 commits the most (docs/performance.md, "WAL").
+  // starts while earlier ones land, which pays where the device, not the CPU, is the limit
+  // (docs/performance.md, "WAL", says which was best where).
   int wal_max_writes_in_flight = 1;
   // A checkpoint publishes the tree in steps that each rewrite about this many bytes of pages,
   // so the page file needs free room for one step rather than for a second copy of the tree
@@ -48,11 +50,18 @@ struct Options {
   size_t checkpoint_step_bytes = 16ull << 20;
   // Checkpoint at least this often while there are writes (0: only by size and on demand).
   uint32_t checkpoint_interval_ms = 0;
+  // How pages are read (see ReadPath); mmap falls back to pread where it cannot map the file.
   ReadPath read_path = ReadPath::kMmap;
   // Bytes of page cache for the pread read path.
   size_t page_cache_bytes = 64ull << 20;
+  // Which I/O backend to make (ignored when `io` is set).
   IoBackendKind io_backend = IoBackendKind::kAuto;
+  // io_uring only: a kernel thread polls the submission queue, so a submit costs no system
+  // call but that thread spins on a CPU. Off by default: on a machine with few CPUs it slows
+  // completions down unless pinned away from the CPU taking the disk's interrupts
+  // (docs/performance.md, "uring/: raw durable writes").
   bool sqpoll = false;
+  // With sqpoll: the CPU to pin the polling thread to (-1: wherever the scheduler puts it).
   int sqpoll_cpu = -1;
   // Use this I/O backend instead of making one (the crash harness passes a recording backend,
   // tests a fault-injecting one). Shared: it must outlive the DB.

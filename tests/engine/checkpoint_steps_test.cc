@@ -54,7 +54,7 @@ Model Load(MemTreeStore& store, int n) {
 }
 
 void ExpectStoreMatches(MemTreeStore& store, const Model& model) {
-  std::shared_ptr<TreeVersion> v = store.Current();
+  std::shared_ptr<TreeSnapshot> v = store.Current();
   BTreeIterator it(&v->pages(), v->root());
   auto m = model.begin();
   for (it.SeekToFirst(); it.Valid(); it.Next(), ++m) {
@@ -84,7 +84,7 @@ TEST(CheckpointStepsTest, StepsPublishInOrderAndReuseWhatEarlierStepsFreed) {
     }
     std::vector<uint64_t> lsns;
     auto r = CheckpointInSteps(store, Changes(batch), 200, step_pages,
-                               [&](std::shared_ptr<TreeVersion> v) {
+                               [&](std::shared_ptr<TreeSnapshot> v) {
                                  lsns.push_back(v->checkpoint_lsn());
                                });
     ASSERT_TRUE(r.ok()) << r.status();

@@ -144,11 +144,11 @@ class MemTreeStore : public TreeStore, public TreePageWriter {
  public:
   explicit MemTreeStore(std::shared_ptr<MemTreeState> state) : state_(std::move(state)) {}
 
-  class Version : public TreeVersion, public TreePageReader {
+  class PinnedTree : public TreeSnapshot, public TreePageReader {
    public:
-    Version(MemTreeStore* store, uint64_t root, uint64_t lsn, uint64_t gen)
+    PinnedTree(MemTreeStore* store, uint64_t root, uint64_t lsn, uint64_t gen)
         : store_(store), root_(root), lsn_(lsn), gen_(gen) {}
-    ~Version() override { store_->Unpin(gen_); }
+    ~PinnedTree() override { store_->Unpin(gen_); }
     uint64_t root() const override { return root_; }
     uint64_t checkpoint_lsn() const override { return lsn_; }
     uint64_t generation() const override { return gen_; }
@@ -170,10 +170,10 @@ class MemTreeStore : public TreeStore, public TreePageWriter {
     uint64_t root_, lsn_, gen_;
   };
 
-  std::shared_ptr<TreeVersion> Current() override {
+  std::shared_ptr<TreeSnapshot> Current() override {
     absl::MutexLock lock(&state_->mu);
     ++pins_[state_->generation];
-    return std::make_shared<Version>(this, state_->root, state_->checkpoint_lsn, state_->generation);
+    return std::make_shared<PinnedTree>(this, state_->root, state_->checkpoint_lsn, state_->generation);
   }
   absl::StatusOr<TreePageWriter*> BeginCheckpoint() override { return this; }
   absl::Status CommitCheckpoint(uint64_t root, uint64_t lsn) override {

@@ -319,7 +319,7 @@ TEST_P(PageStoreTest, ManifestDamageGetsSpecificErrors) {
 }
 
 // ReadPagesAsync, waited for.
-absl::StatusOr<std::vector<PageView>> ReadPagesAsyncAndWait(const PageStore::Version& v,
+absl::StatusOr<std::vector<PageView>> ReadPagesAsyncAndWait(const PageStore::PinnedPages& v,
                                                             const std::vector<uint64_t>& ids) {
   absl::Notification done;
   absl::StatusOr<std::vector<PageView>> result;

@@ -1,4 +1,4 @@
-#include "engine/version_pins.h"
+#include "engine/read_view_pins.h"
 
 #include <algorithm>
 #include <thread>
@@ -13,31 +13,31 @@ namespace {
 int HomeSlot() {
   static std::atomic<int> next{0};
   thread_local const int home = next.fetch_add(1, std::memory_order_relaxed);
-  return home % VersionPins::kSlots;
+  return home % ReadViewPins::kSlots;
 }
 
 }  // namespace
 
-VersionPins::~VersionPins() {
+ReadViewPins::~ReadViewPins() {
   for (const Slot& s : slots_) RINGKV_CHECK(s.hazard.load() == nullptr);
 }
 
-VersionPins::Pin VersionPins::Acquire() {
+ReadViewPins::Pin ReadViewPins::Acquire() {
   const int home = HomeSlot();
   for (int k = 0; k < kSlots; ++k) {
-    std::atomic<const Version*>& hazard = slots_[(home + k) % kSlots].hazard;
-    const Version* expected = nullptr;
+    std::atomic<const ReadView*>& hazard = slots_[(home + k) % kSlots].hazard;
+    const ReadView* expected = nullptr;
     if (hazard.load(std::memory_order_relaxed) != nullptr ||
         !hazard.compare_exchange_strong(expected, Busy(), std::memory_order_acquire)) {
       continue;
     }
-    // Name the version, then check it is still current: a publisher that replaced it after
+    // Name the view, then check it is still current: a publisher that replaced it after
     // our store sees the hazard (both seq_cst) and keeps it; one that replaced it before makes
     // us retry with the new one.
-    const Version* v = current_.load(std::memory_order_acquire);
+    const ReadView* v = current_.load(std::memory_order_acquire);
     for (;;) {
       hazard.store(v, std::memory_order_seq_cst);
-      const Version* again = current_.load(std::memory_order_seq_cst);
+      const ReadView* again = current_.load(std::memory_order_seq_cst);
       if (again == v) break;
       v = again;
     }
@@ -49,18 +49,18 @@ VersionPins::Pin VersionPins::Acquire() {
   return Pin(this, nullptr, owner_.get(), owner_);
 }
 
-VersionPins::Pin::~Pin() {
+ReadViewPins::Pin::~Pin() {
   if (slot_ == nullptr) return;
   slot_->store(nullptr, std::memory_order_release);
-  // The last reader of a replaced version frees it (the publisher could not). Readers of the
-  // current version cannot be what holds a replaced one up, so they skip the lock.
+  // The last reader of a replaced view frees it (the publisher could not). Readers of the
+  // current view cannot be what holds a replaced one up, so they skip the lock.
   if (pins_->waiting_.load(std::memory_order_relaxed) != 0 &&
-      version_ != pins_->current_.load(std::memory_order_relaxed)) {
+      view_ != pins_->current_.load(std::memory_order_relaxed)) {
     pins_->Reclaim();
   }
 }
 
-void VersionPins::Publish(std::shared_ptr<const Version> v) {
+void ReadViewPins::Publish(std::shared_ptr<const ReadView> v) {
   {
     absl::MutexLock lock(&mu_);
     if (owner_ != nullptr) retired_.push_back(std::move(owner_));
@@ -71,13 +71,13 @@ void VersionPins::Publish(std::shared_ptr<const Version> v) {
   Reclaim();
 }
 
-bool VersionPins::Reclaim() {
-  std::vector<std::shared_ptr<const Version>> release;  // destroyed outside the lock
+bool ReadViewPins::Reclaim() {
+  std::vector<std::shared_ptr<const ReadView>> release;  // destroyed outside the lock
   {
     absl::MutexLock lock(&mu_);
-    std::vector<const Version*> named;
+    std::vector<const ReadView*> named;
     for (const Slot& s : slots_) {
-      const Version* h = s.hazard.load(std::memory_order_seq_cst);
+      const ReadView* h = s.hazard.load(std::memory_order_seq_cst);
       if (h != nullptr && h != Busy()) named.push_back(h);
     }
     auto still = std::partition(retired_.begin(), retired_.end(), [&](const auto& r) {

@@ -1,0 +1,112 @@
+// The lifetime contract of iterators and snapshots against Close() and the DB's destruction
+// (include/ringkv/db.h): one still alive when the DB closes stops the program with a message
+// naming what is left, instead of reading freed memory; readers deleted in time leave a clean
+// Close; after Close, new readers and every other call fail with a status instead of crashing.
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ringkv/db.h"
+#include "tests/support/temp_dir.h"
+
+namespace ringkv {
+namespace {
+
+using ::ringkv::testing::TempDir;
+using ::testing::HasSubstr;
+
+class DbLifetimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The DB runs threads: the child re-runs the test up to the death statement, alone.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+  }
+  std::unique_ptr<DB> Open() {
+    Options o;
+    o.io_backend = IoBackendKind::kPosix;  // the contract does not depend on the backend
+    o.memtable_bytes = 64 << 10;
+    o.wal_segment_bytes = 128 << 10;
+    auto db = DB::Open(o, dir_.Join("db"));
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+  TempDir dir_;
+};
+
+TEST_F(DbLifetimeTest, IteratorAliveAtCloseStopsTheProgramNamingIt) {
+  EXPECT_DEATH(
+      {
+        std::unique_ptr<DB> db = Open();
+        ASSERT_TRUE(db->Put({}, "k", "v").ok());
+        std::unique_ptr<Iterator> it = db->NewIterator({});
+        it->SeekToFirst();
+        db->Close().IgnoreError();
+      },
+      "1 iterator\\(s\\) and 0 snapshot\\(s\\) still alive: delete every Iterator");
+}
+
+TEST_F(DbLifetimeTest, SnapshotAliveAtDestructionStopsTheProgramNamingIt) {
+  EXPECT_DEATH(
+      {
+        std::unique_ptr<DB> db = Open();
+        const Snapshot* snapshot = db->GetSnapshot();
+        (void)snapshot;
+        db.reset();
+      },
+      "0 iterator\\(s\\) and 1 snapshot\\(s\\) still alive.*ReleaseSnapshot");
+}
+
+TEST_F(DbLifetimeTest, ReadersGoneBeforeCloseLeaveACleanClose) {
+  std::unique_ptr<DB> db = Open();
+  ASSERT_TRUE(db->Put({}, "a", "1").ok());
+  const Snapshot* snapshot = db->GetSnapshot();
+  ASSERT_TRUE(db->Put({}, "b", "2").ok());
+  ASSERT_TRUE(db->Checkpoint().ok());  // the snapshot's memtable goes into the tree meanwhile
+  {
+    ReadOptions at_snapshot;
+    at_snapshot.snapshot = snapshot;
+    std::unique_ptr<Iterator> it = db->NewIterator(at_snapshot);
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key(), "a");
+    it->Next();
+    EXPECT_FALSE(it->Valid());  // "b" came after the snapshot
+    EXPECT_TRUE(it->status().ok()) << it->status();
+    EXPECT_TRUE(absl::IsNotFound(db->Get(at_snapshot, "b").status()));
+  }
+  std::unique_ptr<Iterator> latest = db->NewIterator({});
+  latest->Seek("b");
+  ASSERT_TRUE(latest->Valid());
+  EXPECT_EQ(latest->value(), "2");
+  latest.reset();
+  db->ReleaseSnapshot(snapshot);
+  EXPECT_TRUE(db->Close().ok());
+}
+
+TEST_F(DbLifetimeTest, CallsAfterCloseFailWithAStatus) {
+  std::unique_ptr<DB> db = Open();
+  ASSERT_TRUE(db->Put({}, "k", "v").ok());
+  ASSERT_TRUE(db->Close().ok());
+
+  std::unique_ptr<Iterator> it = db->NewIterator({});
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(absl::IsFailedPrecondition(it->status())) << it->status();
+  EXPECT_THAT(it->status().message(), HasSubstr("closed"));
+
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Get({}, "k").status()));
+  const Snapshot* snapshot = db->GetSnapshot();
+  ReadOptions at_snapshot;
+  at_snapshot.snapshot = snapshot;
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Get(at_snapshot, "k").status()));
+  EXPECT_FALSE(db->NewIterator(at_snapshot)->Valid());
+  db->ReleaseSnapshot(snapshot);
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Put({}, "k", "w")));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->VerifyIntegrity().status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->GetProperty("ringkv.stats").status()));
+}
+
+}  // namespace
+}  // namespace ringkv
