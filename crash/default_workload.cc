@@ -164,6 +164,9 @@ Options Workload::DbOptions() const {
   // Not the default (1), but the WAL's riskiest mode: writes in flight together may land in
   // any order, and recovery must still keep only a prefix.
   o.wal_max_writes_in_flight = 4;
+  // One-page checkpoint steps: every checkpoint of more than a few pages publishes the tree
+  // several times, so crash points fall between and inside the steps.
+  o.checkpoint_step_bytes = 4096;
   return o;
 }
 

@@ -1,6 +1,9 @@
 #include "crash/exec/exec_repro.h"
 
+#include <xxhash.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/coding.h"
 #include "crash/recorded_ops_coding.h"
 
@@ -54,6 +57,7 @@ std::string EncodeExecRepro(const ExecRepro& repro) {
     PutString(&out, c.bytes);
   }
   out += EncodeOps(repro.recording.ops);
+  PutFixed64(&out, XXH3_64bits(out.data(), out.size()));  // of everything before it
   return out;
 }
 
@@ -64,6 +68,15 @@ absl::StatusOr<ExecRepro> DecodeExecRepro(std::string_view bytes) {
   auto bad = [](const char* what) {
     return absl::DataLossError(absl::StrCat("crash exec reproduction is corrupt: ", what));
   };
+  if (bytes.size() < kExecReproMagic.size() + 8) return bad("truncated");
+  const uint64_t stored = DecodeFixed64(bytes.data() + bytes.size() - 8);
+  bytes.remove_suffix(8);
+  const uint64_t actual = XXH3_64bits(bytes.data(), bytes.size());
+  if (stored != actual) {
+    return absl::DataLossError(absl::StrFormat(
+        "crash exec reproduction is corrupt: checksum expected %016x, actual %016x", stored,
+        actual));
+  }
   Reader in(bytes.substr(kExecReproMagic.size()));
   ExecRepro r;
   r.plan.mode = CrashMode::kChosen;

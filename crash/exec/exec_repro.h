@@ -13,7 +13,7 @@
 
 namespace ringkv::crash::exec {
 
-inline constexpr std::string_view kExecReproMagic = "RINGKV-CRASH-EXEC-REPRO 1\n";
+inline constexpr std::string_view kExecReproMagic = "RINGKV-CRASH-EXEC-REPRO 2\n";
 
 struct ExecRepro {
   std::string check;  // the check command, run with /bin/sh -c
