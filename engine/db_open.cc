@@ -3,10 +3,10 @@
 #include <fcntl.h>
 
 #include <cerrno>
-#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
+#include "engine/db_files.h"
 #include "engine/db_impl.h"
 #include "engine/storage_factory.h"
 #include "pagestore/manifest_format.h"
@@ -39,28 +39,6 @@ absl::Status CheckOptions(const Options& o) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<io::IoBackend>> MakeBackend(const Options& o) {
-  if (o.io != nullptr) return o.io;
-  io::IoOptions io;
-  io.backend = o.io_backend == IoBackendKind::kPosix ? io::BackendKind::kPosix
-                                                     : io::BackendKind::kUring;
-  io.sqpoll = o.sqpoll;
-  io.sqpoll_cpu = o.sqpoll_cpu;
-  absl::StatusOr<std::unique_ptr<io::IoBackend>> b = io::OpenBackend(io);
-  if (!b.ok() && o.io_backend == IoBackendKind::kAuto) {
-    static bool said = false;  // once per process is enough
-    if (!said) {
-      said = true;
-      std::fprintf(stderr, "ringkv: %s\nringkv: using plain syscalls instead\n",
-                   std::string(b.status().message()).c_str());
-    }
-    io.backend = io::BackendKind::kPosix;
-    b = io::OpenBackend(io);
-  }
-  if (!b.ok()) return b.status();
-  return std::shared_ptr<io::IoBackend>(std::move(*b));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string_view path_view) {
@@ -70,7 +48,7 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
   RINGKV_DCHECK(path == "/" || path.back() != '/');
   absl::Status s = CheckOptions(options);
   if (!s.ok()) return s;
-  absl::StatusOr<std::shared_ptr<io::IoBackend>> io = MakeBackend(options);
+  absl::StatusOr<std::shared_ptr<io::IoBackend>> io = OpenIoBackend(options);
   if (!io.ok()) return io.status();
 
   RINGKV_CHECK(*io != nullptr);
@@ -99,6 +77,14 @@ absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, std::string
       return absl::NotFoundError(absl::StrCat("no database at ", path, " (no ",
                                               pagestore::kManifestName,
                                               "); set create_if_missing to create"));
+    }
+    // A new database goes into a new or empty directory (or one a crash left half-created),
+    // never among someone else's files.
+    absl::StatusOr<DbFileSet> files = ListDbFiles(path);
+    if (files.ok() && !files->unknown.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " is not a ringkv database (no MANIFEST) and holds other files, e.g. ",
+          files->unknown.front(), "; create the database in a new or empty directory"));
     }
     io::Completion c = (*io)->Run(io::Chain().MkdirAt(path, 0755));
     if (!c.ok() && c.results[0] != -EEXIST) return c.status;

@@ -14,6 +14,10 @@
 
 namespace ringkv {
 
+// The I/O backend `options` ask for (options.io if set); kAuto falls back to plain syscalls,
+// saying so once on stderr, when io_uring is refused.
+absl::StatusOr<std::shared_ptr<io::IoBackend>> OpenIoBackend(const Options& options);
+
 // The page store of the database in `dir` (page file + MANIFEST), created empty if there is
 // none yet. Precise errors for a MANIFEST that is corrupt, of a newer format, or of another
 // page size.

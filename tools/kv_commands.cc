@@ -1,4 +1,5 @@
-// The ringkv database subcommands: put, get, delete, scan, load, dump, checkpoint, stats, check.
+// The ringkv database subcommands: put, get, delete, scan, load, dump, checkpoint, stats, check,
+// salvage.
 // Each opens the database, does one thing, and reports errors as one line on stderr.
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ringkv/db.h"
+#include "ringkv/salvage.h"
+#include "ringkv/size_limits.h"
 #include "tools/command.h"
 #include "tools/escaping.h"
 #include "tools/io_flags.h"
@@ -36,7 +39,7 @@ std::string Show(std::string_view bytes) {
   return absl::GetFlag(FLAGS_hex) ? ToHex(bytes) : Escape(bytes);
 }
 
-absl::StatusOr<std::unique_ptr<DB>> OpenDb(const std::string& path, bool create) {
+absl::StatusOr<Options> OptionsFromFlags(bool create) {
   Options options;
   options.create_if_missing = create;
   absl::StatusOr<io::IoOptions> io = IoOptionsFromFlags();
@@ -47,7 +50,13 @@ absl::StatusOr<std::unique_ptr<DB>> OpenDb(const std::string& path, bool create)
                                          : IoBackendKind::kAuto;
   options.sqpoll = io->sqpoll;
   options.sqpoll_cpu = io->sqpoll_cpu;
-  return DB::Open(options, path);
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<DB>> OpenDb(const std::string& path, bool create) {
+  absl::StatusOr<Options> options = OptionsFromFlags(create);
+  if (!options.ok()) return options.status();
+  return DB::Open(*options, path);
 }
 
 // Checks the positional argument count; prints usage and returns false if wrong.
@@ -201,8 +210,19 @@ int RunLoad(const std::vector<std::string>& args) {
         }
       }
     }
+    if (s.ok()) s = CheckKey(key);
+    if (s.ok()) s = CheckValue(value);
     if (!s.ok()) {
-      return Done("load", *db, Fail("load", absl::StrCat(args[1], " line ", line_no, ": ", s.message())));
+      // Every line before the bad one is loaded (and durable once the database closes); none
+      // after it.
+      absl::Status written = flush();
+      if (written.ok()) written = (*db)->Flush();
+      const std::string kept =
+          written.ok() ? absl::StrCat(" (the ", loaded, " lines before it are loaded)")
+                       : absl::StrCat(" (and writing the lines before it failed: ",
+                                      written.message(), ")");
+      return Done("load", *db, Fail("load", absl::StrCat(args[1], " line ", line_no, ": ",
+                                                         s.message(), kept)));
     }
     batch.Put(key, value);
     ++loaded;
@@ -258,12 +278,41 @@ int RunStats(const std::vector<std::string>& args) {
 constexpr char kCheckUsage[] = "ringkv check DB";
 int RunCheck(const std::vector<std::string>& args) {
   if (!Arity("check", args, 1, kCheckUsage)) return 2;
-  auto db = OpenDb(args[0], false);
+  absl::StatusOr<Options> options = OptionsFromFlags(false);
+  if (!options.ok()) return Fail("check", std::string(options.status().message()));
+  // First every file as it is, read only: opening the database would replay the log and
+  // rewrite its tail, wiping the evidence of damage there.
+  absl::StatusOr<CheckReport> report = CheckDB(*options, args[0]);
+  if (!report.ok()) return Fail("check", std::string(report.status().message()));
+  for (const Damage& d : report->damage) std::printf("%s\n", d.ToString().c_str());
+  if (!report->ok()) {
+    std::printf("%s: %s\n", args[0].c_str(), report->Summary().c_str());
+    return 1;
+  }
+  // Then the engine's own view: recovery, key order, and lookups against a scan.
+  auto db = DB::Open(*options, args[0]);
   if (!db.ok()) return Fail("check", std::string(db.status().message()));
-  absl::StatusOr<std::string> report = (*db)->VerifyIntegrity();
-  if (!report.ok()) return Done("check", *db, Fail("check", std::string(report.status().message())));
-  std::printf("%s: %s\n", args[0].c_str(), report->c_str());
+  absl::StatusOr<std::string> verified = (*db)->VerifyIntegrity();
+  if (!verified.ok()) {
+    std::printf("%s: 1 problem found: %s\n", args[0].c_str(),
+                std::string(verified.status().message()).c_str());
+    Done("check", *db, 1);
+    return 1;
+  }
+  std::printf("%s: %s; %s\n", args[0].c_str(), report->Summary().c_str(), verified->c_str());
   return Done("check", *db, 0);
+}
+
+constexpr char kSalvageUsage[] = "ringkv salvage DB OUT";
+int RunSalvage(const std::vector<std::string>& args) {
+  if (!Arity("salvage", args, 2, kSalvageUsage)) return 2;
+  absl::StatusOr<Options> options = OptionsFromFlags(false);
+  if (!options.ok()) return Fail("salvage", std::string(options.status().message()));
+  absl::StatusOr<SalvageReport> report = SalvageDB(*options, args[0], args[1]);
+  if (!report.ok()) return Fail("salvage", std::string(report.status().message()));
+  for (const Damage& d : report->lost) std::printf("not recovered: %s\n", d.ToString().c_str());
+  std::printf("%s -> %s: %s\n", args[0].c_str(), args[1].c_str(), report->Summary().c_str());
+  return report->lost.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -277,7 +326,9 @@ extern const Command kDumpCommand = {"dump", "print every key and value as JSON 
 extern const Command kCheckpointCommand = {"checkpoint", "write the memtable into the page store",
                                            kCheckpointUsage, RunCheckpoint};
 extern const Command kStatsCommand = {"stats", "print the engine's statistics", kStatsUsage, RunStats};
-extern const Command kCheckCommand = {"check", "verify checksums, key order and free list",
+extern const Command kCheckCommand = {"check", "list every damaged page, record and file",
                                       kCheckUsage, RunCheck};
+extern const Command kSalvageCommand = {"salvage", "copy every key that still verifies into a new database",
+                                        kSalvageUsage, RunSalvage};
 
 }  // namespace ringkv::tools

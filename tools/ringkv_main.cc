@@ -22,6 +22,7 @@ extern const Command kDumpCommand;
 extern const Command kCheckpointCommand;
 extern const Command kStatsCommand;
 extern const Command kCheckCommand;
+extern const Command kSalvageCommand;
 extern const Command kCrashCommand;
 extern const Command kBenchCommand;
 
@@ -29,7 +30,7 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
       kDemoCommand,  kPutCommand,        kGetCommand,   kDeleteCommand, kScanCommand,
       kLoadCommand,  kDumpCommand,       kCheckpointCommand, kStatsCommand, kCheckCommand,
-      kBenchCommand, kCrashCommand, kIoDemoCommand};
+      kSalvageCommand,      kBenchCommand, kCrashCommand, kIoDemoCommand};
   return commands;
 }
 

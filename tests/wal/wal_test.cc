@@ -1,15 +1,19 @@
 // The WAL on disk, on every backend: records of any size round-trip across segments, concurrent
 // appenders are all acknowledged and replayed once in LSN order, torn tails replay the valid
 // prefix, corruption mid-log is reported, recycled segments never replay stale records, a
-// failed write fails every waiter, a reopened log continues at the right LSN, and segment
-// headers of an older format version are read while a newer one is refused.
+// failed write fails every waiter, a reopened log continues at the right LSN, segment headers
+// of an older format version are read while a newer one is refused, every kind of mid-log
+// damage (flip, zeroed block, truncated or deleted segment) is corruption, and a fragment must
+// carry its segment's generation.
 #include "wal/wal.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cerrno>
 #include <filesystem>
 #include <map>
@@ -319,6 +323,80 @@ TEST_P(WalTest, RecycledSegmentsNeverReplayStaleRecords) {
   ASSERT_TRUE(ReplayAll(&got, checkpoint).ok());
   ASSERT_EQ(got.size(), 400u);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].second, Payload(10000 + i, 1500));
+}
+
+// Damage in the middle of a log (more than a tear window of valid records after it) is
+// corruption in every form it takes, never a quietly shorter log.
+TEST_P(WalTest, EveryKindOfMidLogDamageIsCorruption) {
+  for (const std::string kind : {"flip", "zero4k", "truncate", "delete"}) {
+    SCOPED_TRACE(kind);
+    std::filesystem::remove_all(dir());
+    {
+      auto w = OpenWal(*io_);
+      ASSERT_NE(w, nullptr);
+      for (int i = 0; i < 800; ++i) ASSERT_TRUE(w->Append(Payload(i, 2000)).ok());
+      ASSERT_TRUE(w->Flush().ok());
+    }
+    const std::string path = SegmentPath(1);
+    std::string data = ringkv::testing::ReadFileOrDie(path);
+    if (kind == "flip") {
+      data[kSegmentHeaderBytes + 5000] ^= 4;
+    } else if (kind == "zero4k") {
+      std::fill(data.begin() + 3 * 4096, data.begin() + 4 * 4096, '\0');
+    } else if (kind == "truncate") {
+      data.resize(kSegment / 2);
+    }
+    if (kind == "delete") {
+      ASSERT_TRUE(std::filesystem::remove(path));
+    } else {
+      ringkv::testing::WriteFileOrDie(path, data);
+    }
+    std::vector<std::pair<uint64_t, std::string>> got;
+    absl::Status s = ReplayAll(&got);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(path));
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].second, Payload(i, 2000));
+  }
+}
+
+// The fragment's generation (low 16 bits of its segment's number) is checked on replay, so a
+// fragment must name both its LSN and its segment; the LSN alone already rejects a recycled
+// segment's stale bytes, which carry the LSNs of their earlier life.
+TEST_P(WalTest, AFragmentMustNameItsLsnAndItsSegmentsGeneration) {
+  {
+    auto w = OpenWal(*io_);
+    ASSERT_NE(w, nullptr);
+    ASSERT_TRUE(w->Append("first").ok());
+    ASSERT_TRUE(w->Flush().ok());
+  }
+  // A second record written by hand right after the first, valid but for its generation.
+  const std::string path = SegmentPath(0);
+  std::string data = ringkv::testing::ReadFileOrDie(path);
+  const uint64_t lsn = AlignFragment(kFragmentHeaderBytes + 5);
+  auto forge = [&](uint16_t generation, uint64_t stored_lsn) {
+    FragmentHeader h;
+    h.lsn = stored_lsn;
+    h.length = 6;
+    h.type = FragmentType::kFull;
+    h.generation = generation;
+    char* at = data.data() + kSegmentHeaderBytes + lsn;
+    EncodeFragmentHeader(h, at);
+    std::memcpy(at + kFragmentHeaderBytes, "second", 6);
+    h.checksum = FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, 6));
+    EncodeFragmentHeader(h, at);
+    ringkv::testing::WriteFileOrDie(path, data);
+  };
+  auto replayed = [&] {
+    std::vector<std::pair<uint64_t, std::string>> got;
+    EXPECT_TRUE(ReplayAll(&got).ok());
+    return got.size();
+  };
+  forge(0, lsn);
+  EXPECT_EQ(replayed(), 2u) << "the forged record is valid as written";
+  forge(1, lsn);
+  EXPECT_EQ(replayed(), 1u) << "another segment's generation";
+  forge(0, lsn + kSegment);
+  EXPECT_EQ(replayed(), 1u) << "another position's LSN";
 }
 
 TEST_P(WalTest, FailedWriteFailsEveryWaiterAndTheLogRefusesMore) {

@@ -1,0 +1,487 @@
+// The damage test: copies of one database (a checkpointed tree with overflow values, and a log
+// of more than a tear window after it) are damaged in the ordinary ways — flipped bits, a
+// zeroed 4 KiB block, truncation, a deleted file, a stray file of garbage, bytes appended — in
+// pages.db, MANIFEST and the WAL segments, at random places. On each copy `ringkv check`,
+// `get` and `scan` run through the CLI binary and CheckDB/Open/Get/iteration through the API
+// (in a child process, so a crash is counted, not fatal). Every call must end with the right
+// answer or a clear error naming the database: 0 crashes, 0 hangs, 0 wrong answers (a value or
+// key set that differs from the undamaged database's while the call reports success), and
+// `check` never says "ok" about a copy another call found damaged.
+//
+// RINGKV_DAMAGE_CASES=N runs N cases (default 300); RINGKV_DAMAGE_SEED picks the places.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "ringkv/db.h"
+#include "ringkv/salvage.h"
+#include "tests/support/shell.h"
+#include "tests/support/temp_dir.h"
+#include "tools/escaping.h"
+
+namespace ringkv {
+namespace {
+
+namespace fs = std::filesystem;
+using ::ringkv::testing::ReadFileOrDie;
+using ::ringkv::testing::TempDir;
+using ::ringkv::testing::WriteFileOrDie;
+
+constexpr int kDefaultCases = 300;
+constexpr int kCallTimeoutSeconds = 60;
+constexpr int kCheckpointedKeys = 3000;
+constexpr int kLogOps = 500;
+
+using KeyMap = std::map<std::string, std::string>;
+
+int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? fallback : std::atoi(v);
+}
+
+std::string Key(int i) { return absl::StrFormat("k%06d", i); }
+
+std::string ValueOf(int i, size_t len) {
+  std::string v;
+  while (v.size() < len) absl::StrAppend(&v, "v", i);
+  v.resize(len);
+  return v;
+}
+
+Options DbOptions() {
+  Options o;
+  o.wal_segment_bytes = 256u << 10;  // several segments: a deleted or missing one is a case
+  return o;
+}
+
+// The undamaged database and what it holds.
+struct Reference {
+  std::unique_ptr<TempDir> dir;
+  std::string db;
+  KeyMap keys;
+  std::vector<std::string> probe_keys;  // present, deleted and never-written keys
+  std::string scan_output;              // what `ringkv scan` prints
+};
+
+Reference BuildReference() {
+  Reference r;
+  r.dir = std::make_unique<TempDir>();
+  r.db = r.dir->Join("ref");
+  auto db = DB::Open(DbOptions(), r.db);
+  EXPECT_TRUE(db.ok()) << db.status();
+  std::mt19937_64 rng(7);
+  WriteBatch batch;
+  for (int i = 0; i < kCheckpointedKeys; ++i) {
+    // Every 97th value is larger than a quarter page: an overflow chain in the tree.
+    const size_t len = i % 97 == 0 ? 5000 + rng() % 3000 : 8 + rng() % 120;
+    r.keys[Key(i)] = ValueOf(i, len);
+    batch.Put(Key(i), r.keys[Key(i)]);
+    if (batch.Count() == 500) {
+      EXPECT_TRUE((*db)->Write({}, batch).ok());
+      batch.Clear();
+    }
+  }
+  EXPECT_TRUE((*db)->Write({}, batch).ok());
+  EXPECT_TRUE((*db)->Checkpoint().ok());
+  // The log-only part: new keys, overwrites and deletes, more than a tear window (1 MiB) of
+  // log, so damage in its middle must be told from a torn tail.
+  for (int j = 0; j < kLogOps; ++j) {
+    const int kind = j % 10;
+    if (kind < 6) {
+      const int i = kCheckpointedKeys + j;
+      r.keys[Key(i)] = ValueOf(i, 3000 + rng() % 1000);
+      EXPECT_TRUE((*db)->Put({}, Key(i), r.keys[Key(i)]).ok());
+    } else if (kind < 9) {
+      const int i = static_cast<int>(rng() % kCheckpointedKeys);
+      r.keys[Key(i)] = ValueOf(i + 1000000, 2000 + rng() % 1000);
+      EXPECT_TRUE((*db)->Put({}, Key(i), r.keys[Key(i)]).ok());
+    } else {
+      const int i = static_cast<int>(rng() % kCheckpointedKeys);
+      r.keys.erase(Key(i));
+      EXPECT_TRUE((*db)->Delete({}, Key(i)).ok());
+      r.probe_keys.push_back(Key(i));
+    }
+  }
+  EXPECT_TRUE((*db)->Close().ok());
+  for (int i = 0; i < kCheckpointedKeys + kLogOps; i += 37) r.probe_keys.push_back(Key(i));
+  r.probe_keys.push_back("never-written");
+  for (const auto& [k, v] : r.keys) {
+    absl::StrAppend(&r.scan_output, tools::Escape(k), "\t", tools::Escape(v), "\n");
+  }
+  return r;
+}
+
+// What one call did.
+enum class Outcome { kRight, kError, kWrong, kCrash, kHang, kUnclear };
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kRight: return "right";
+    case Outcome::kError: return "error";
+    case Outcome::kWrong: return "WRONG";
+    case Outcome::kCrash: return "CRASH";
+    case Outcome::kHang: return "HANG";
+    case Outcome::kUnclear: return "UNCLEAR-ERROR";
+  }
+  return "?";
+}
+
+// One damage applied to one copy: what and where, for the report.
+struct Damage {
+  std::string kind;
+  std::string file;
+  std::string where;
+};
+
+std::vector<std::string> Files(const std::string& db) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(db)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_regular_file() || name == "LOCK") continue;
+    out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The part of a file worth damaging: up to just past its last non-zero byte (the zeros of a
+// preallocated segment or of fallocated pages are damaged too, but less often).
+size_t InterestingBytes(const std::string& bytes) {
+  size_t end = bytes.size();
+  while (end > 0 && bytes[end - 1] == 0) --end;
+  return std::min(bytes.size(), end + 4096);
+}
+
+std::string RandomBytes(std::mt19937_64& rng, size_t n) {
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+Damage DamageCopy(const std::string& db, std::mt19937_64& rng) {
+  const std::vector<std::string> files = Files(db);
+  // pages.db, MANIFEST and WAL segments weighed alike as targets.
+  std::vector<std::string> segments, others;
+  for (const std::string& f : files) {
+    (absl::StrContains(f, "/wal/") ? segments : others).push_back(f);
+  }
+  const int pick = static_cast<int>(rng() % 3);
+  std::string target;
+  if (pick == 0 || segments.empty()) {
+    target = db + "/pages.db";
+  } else if (pick == 1) {
+    target = db + "/MANIFEST";
+  } else {
+    target = segments[rng() % segments.size()];
+  }
+  const std::string rel = target.substr(db.size() + 1);
+  std::string bytes = ReadFileOrDie(target);
+  const size_t span = std::max<size_t>(1, InterestingBytes(bytes));
+  Damage d{"", rel, ""};
+  switch (rng() % 6) {
+    case 0: {
+      d.kind = "flip";
+      const size_t at = rng() % span;
+      const int bits = 1 + static_cast<int>(rng() % 4);
+      for (int b = 0; b < bits; ++b) {
+        const size_t off = std::min(bytes.size() - 1, at + rng() % 64);
+        bytes[off] ^= static_cast<char>(1 << (rng() % 8));
+      }
+      d.where = absl::StrCat("offset ", at, ", ", bits, " bits");
+      WriteFileOrDie(target, bytes);
+      break;
+    }
+    case 1: {
+      d.kind = "zero4k";
+      const size_t at = (rng() % span) / 4096 * 4096;
+      const size_t n = std::min<size_t>(4096, bytes.size() - at);
+      std::fill(bytes.begin() + at, bytes.begin() + at + n, '\0');
+      d.where = absl::StrCat("offset ", at);
+      WriteFileOrDie(target, bytes);
+      break;
+    }
+    case 2: {
+      d.kind = "truncate";
+      const size_t len = rng() % std::max<size_t>(1, std::min(bytes.size(), span));
+      bytes.resize(len);
+      d.where = absl::StrCat("to ", len, " bytes");
+      WriteFileOrDie(target, bytes);
+      break;
+    }
+    case 3:
+      d.kind = "delete";
+      fs::remove(target);
+      break;
+    case 4: {
+      d.kind = "stray";
+      // Garbage under a name of its own, or one that looks like a WAL segment.
+      const bool in_wal = rng() % 2 == 0;
+      const std::string name = in_wal ? absl::StrFormat("wal/%016x.log", 0x100 + rng() % 16)
+                                      : absl::StrCat("junk-", rng() % 1000);
+      WriteFileOrDie(db + "/" + name, RandomBytes(rng, 1 + rng() % 70000));
+      d.file = name;
+      break;
+    }
+    default: {
+      d.kind = "append";
+      const size_t n = 1 + rng() % 8192;
+      bytes += RandomBytes(rng, n);
+      d.where = absl::StrCat(n, " bytes");
+      WriteFileOrDie(target, bytes);
+      break;
+    }
+  }
+  return d;
+}
+
+// A clear error names the database (a path under it).
+bool Clear(const std::string& message, const std::string& db) {
+  return absl::StrContains(message, db);
+}
+
+std::string ShowBytes(std::string_view s) { return tools::Escape(s.substr(0, 40)); }
+
+// The API calls, in a child process: CheckDB, then Open, Get of the probe keys, a full scan.
+// Exit status: 0 all right, 1 a clear error, 2 an unclear error, 3 a wrong answer, 4 CheckDB
+// said ok about a copy the reads found damaged. Details go to `report_fd`.
+int ApiCalls(const Reference& ref, const std::string& db, int report_fd) {
+  auto say = [&](const std::string& s) { (void)!::write(report_fd, s.data(), s.size()); };
+  absl::StatusOr<CheckReport> check = CheckDB(Options(), db);
+  const bool check_ok = check.ok() && check->ok();
+  int result = 0;
+  auto error = [&](const absl::Status& s, const char* call) {
+    const bool clear = Clear(std::string(s.message()), db);
+    if (!clear) say(absl::StrCat(call, ": unclear error: ", s.ToString(), "\n"));
+    result = std::max(result, clear ? 1 : 2);
+  };
+  Options o;
+  o.create_if_missing = false;
+  auto opened = DB::Open(o, db);
+  if (!opened.ok()) {
+    error(opened.status(), "Open");
+  } else {
+    DB& d = **opened;
+    for (const std::string& k : ref.probe_keys) {
+      absl::StatusOr<std::string> v = d.Get({}, k);
+      auto it = ref.keys.find(k);
+      if (v.ok() ? (it == ref.keys.end() || *v != it->second)
+                 : (absl::IsNotFound(v.status()) && it != ref.keys.end())) {
+        say(absl::StrCat("Get(", k, ") answered wrongly: ",
+                         v.ok() ? absl::StrCat(v->size(), "-byte value") : v.status().ToString(),
+                         "\n"));
+        return 3;
+      }
+      if (!v.ok() && !absl::IsNotFound(v.status())) error(v.status(), "Get");
+    }
+    std::unique_ptr<Iterator> it = d.NewIterator({});
+    auto want = ref.keys.begin();
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++want) {
+      if (want == ref.keys.end() || it->key() != want->first || it->value() != want->second) {
+        say(absl::StrCat("scan yields ", ShowBytes(it->key()), " where the reference has ",
+                         want == ref.keys.end() ? "no more keys" : want->first, "\n"));
+        return 3;
+      }
+    }
+    if (!it->status().ok()) {
+      error(it->status(), "scan");
+    } else if (want != ref.keys.end()) {
+      say(absl::StrCat("scan ends early, before ", want->first, "\n"));
+      return 3;
+    }
+    it.reset();
+    absl::Status closed = d.Close();
+    if (!closed.ok()) error(closed, "Close");
+  }
+  if (!check.ok()) error(check.status(), "CheckDB");
+  if (check_ok && result != 0) {
+    say("CheckDB said ok, but reads failed\n");
+    return 4;
+  }
+  return result;
+}
+
+struct ApiOutcome {
+  Outcome outcome;
+  std::string detail;
+};
+
+ApiOutcome RunApiInChild(const Reference& ref, const std::string& db) {
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::_exit(ApiCalls(ref, db, fds[1]));
+  }
+  ::close(fds[1]);
+  std::string detail;
+  char buf[4096];
+  bool hung = false;
+  for (int waited_ms = 0;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int r = ::poll(&p, 1, 1000);
+    if (r > 0) {
+      const ssize_t n = ::read(fds[0], buf, sizeof(buf));
+      if (n <= 0) break;  // the child closed its end: it is exiting
+      detail.append(buf, n);
+      continue;
+    }
+    waited_ms += 1000;
+    if (waited_ms > kCallTimeoutSeconds * 1000) {
+      hung = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (hung) return {Outcome::kHang, detail};
+  if (WIFSIGNALED(status)) {
+    return {Outcome::kCrash, absl::StrCat("signal ", WTERMSIG(status), " ", detail)};
+  }
+  switch (WEXITSTATUS(status)) {
+    case 0: return {Outcome::kRight, detail};
+    case 1: return {Outcome::kError, detail};
+    case 2: return {Outcome::kUnclear, detail};
+    default: return {Outcome::kWrong, detail};
+  }
+}
+
+class DamageTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ref_ = new Reference(BuildReference()); }
+  static void TearDownTestSuite() {
+    delete ref_;
+    ref_ = nullptr;
+  }
+
+  ::ringkv::testing::ShellResult Cli(const std::string& args) {
+    const char* bin = std::getenv("RINGKV_BIN");
+    EXPECT_NE(bin, nullptr) << "meson sets RINGKV_BIN";
+    return ::ringkv::testing::RunShell(
+        absl::StrCat("timeout -k 5 ", kCallTimeoutSeconds, " ", bin, " ", args), scratch_.path());
+  }
+
+  // Judges a CLI call: exit 0 with `want` on stdout is right; exit 1 naming the database is a
+  // clear error; `partial_ok` accepts a failing scan whose output is a prefix of `want`.
+  Outcome JudgeCli(const ::ringkv::testing::ShellResult& r, const std::string& want,
+                   const std::string& db, bool not_found_ok, std::string* detail) {
+    if (r.status == 124 || r.status == 137) return Outcome::kHang;
+    if (r.status < 0 || r.status >= 128) {
+      *detail = absl::StrCat("exit ", r.status, ": ", r.err);
+      return Outcome::kCrash;
+    }
+    if (r.status == 0) {
+      if (r.out == want) return Outcome::kRight;
+      *detail = absl::StrCat("exit 0 with ", r.out.size(), " bytes of output, ", want.size(),
+                             " expected");
+      return Outcome::kWrong;
+    }
+    if (not_found_ok && absl::StrContains(r.err, "key not found")) {
+      *detail = "key not found";
+      return Outcome::kWrong;
+    }
+    if (!want.empty() && !absl::StartsWith(want, r.out)) {
+      *detail = "a failing scan printed lines that differ from the reference";
+      return Outcome::kWrong;
+    }
+    if (!Clear(r.err, db)) {
+      *detail = absl::StrCat("exit ", r.status, ": ", r.err);
+      return Outcome::kUnclear;
+    }
+    return Outcome::kError;
+  }
+
+  static Reference* ref_;
+  TempDir scratch_;
+};
+
+Reference* DamageTest::ref_ = nullptr;
+
+TEST_F(DamageTest, NoDamageCrashesHangsOrAnswersWrongly) {
+  const int cases = EnvInt("RINGKV_DAMAGE_CASES", kDefaultCases);
+  const uint64_t seed = static_cast<uint64_t>(EnvInt("RINGKV_DAMAGE_SEED", 1));
+  std::mt19937_64 rng(seed);
+  // outcome counts per call and per damage kind
+  std::map<std::string, std::map<std::string, int>> table;
+  std::map<std::string, int> bad;
+  std::vector<std::string> failures;
+  const std::string copy = scratch_.Join("copy");
+  for (int c = 0; c < cases; ++c) {
+    fs::remove_all(copy);
+    fs::copy(ref_->db, copy, fs::copy_options::recursive);
+    fs::remove(copy + "/LOCK");
+    const Damage d = DamageCopy(copy, rng);
+    const std::string label = absl::StrCat("case ", c, ": ", d.kind, " ", d.file, " ", d.where);
+    auto record = [&](const char* call, Outcome o, const std::string& detail) {
+      ++table[absl::StrCat(d.kind, " ", call)][OutcomeName(o)];
+      if (o == Outcome::kRight || o == Outcome::kError) return;
+      ++bad[OutcomeName(o)];
+      if (failures.size() < 40) failures.push_back(absl::StrCat(label, ": ", call, " ", OutcomeName(o), ": ", detail));
+    };
+    // check first: it reads the files as they are (opening would replay and rewrite the tail).
+    ::ringkv::testing::ShellResult check = Cli(absl::StrCat("check ", copy));
+    const bool check_said_ok = check.status == 0;
+    std::string detail;
+    Outcome o = check.status == 124 || check.status == 137 ? Outcome::kHang
+                : check.status < 0 || check.status >= 128  ? Outcome::kCrash
+                : check.status <= 1                        ? Outcome::kRight
+                                                           : Outcome::kUnclear;
+    record("cli-check", o, check.err + check.out);
+
+    const ApiOutcome api = RunApiInChild(*ref_, copy);
+    record("api", api.outcome, api.detail);
+
+    const std::string& probe = ref_->probe_keys[rng() % ref_->probe_keys.size()];
+    auto found = ref_->keys.find(probe);
+    ::ringkv::testing::ShellResult get = Cli(absl::StrCat("get ", copy, " ", probe));
+    std::string want_get = found == ref_->keys.end() ? "" : tools::Escape(found->second) + "\n";
+    if (found == ref_->keys.end() && get.status == 1 && absl::StrContains(get.err, "key not found")) {
+      o = Outcome::kRight;
+    } else {
+      detail.clear();
+      o = JudgeCli(get, want_get, copy, found != ref_->keys.end(), &detail);
+      if (found == ref_->keys.end() && o == Outcome::kRight) o = Outcome::kWrong;  // exit 0 for a missing key
+    }
+    record("cli-get", o, detail);
+
+    ::ringkv::testing::ShellResult scan = Cli(absl::StrCat("scan ", copy));
+    detail.clear();
+    const Outcome scan_o = JudgeCli(scan, ref_->scan_output, copy, false, &detail);
+    record("cli-scan", scan_o, detail);
+    const bool reads_failed = api.outcome != Outcome::kRight || scan_o != Outcome::kRight ||
+                              o != Outcome::kRight;
+    if (check_said_ok && reads_failed) {
+      record("cli-check-missed", Outcome::kWrong, "check said ok, but reads failed");
+    }
+  }
+  std::string summary = absl::StrCat(cases, " damage cases (seed ", seed, "):\n");
+  for (const auto& [row, counts] : table) {
+    absl::StrAppend(&summary, "  ", row, ":");
+    for (const auto& [name, n] : counts) absl::StrAppend(&summary, " ", name, "=", n);
+    absl::StrAppend(&summary, "\n");
+  }
+  std::printf("%s", summary.c_str());
+  for (const std::string& f : failures) std::printf("  %s\n", f.c_str());
+  EXPECT_EQ(bad["CRASH"], 0);
+  EXPECT_EQ(bad["HANG"], 0);
+  EXPECT_EQ(bad["WRONG"], 0);
+  EXPECT_EQ(bad["UNCLEAR-ERROR"], 0);
+}
+
+}  // namespace
+}  // namespace ringkv
