@@ -11,6 +11,9 @@ namespace {
 class WalLog final : public Log {
  public:
   explicit WalLog(std::unique_ptr<wal::Wal> wal) : wal_(std::move(wal)) {}
+  // The engine closes the log by destroying it: seal it first. A seal that fails loses only
+  // the evidence it adds (the records before it are durable already, or the log has failed).
+  ~WalLog() override { wal_->Seal().IgnoreError(); }
 
   absl::StatusOr<Range> Append(std::string_view record) override { return wal_->Append(record); }
   absl::Status WaitDurable(uint64_t end) override { return wal_->WaitDurable(end); }

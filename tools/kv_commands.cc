@@ -138,13 +138,16 @@ int RunScan(const std::vector<std::string>& args) {
   auto db = OpenDb(args[0], false);
   if (!db.ok()) return Fail("scan", std::string(db.status().message()));
   int64_t limit = absl::GetFlag(FLAGS_limit);
+  absl::Status s;
   {
+    // The iterator pins a version of the tree: it must be gone before the database closes.
     std::unique_ptr<Iterator> it = (*db)->NewIterator(ro);
     for (it->SeekToFirst(); it->Valid() && limit != 0; it->Next(), --limit) {
       std::printf("%s\t%s\n", Show(it->key()).c_str(), Show(it->value()).c_str());
     }
-    if (!it->status().ok()) return Done("scan", *db, Fail("scan", std::string(it->status().message())));
+    s = it->status();
   }
+  if (!s.ok()) return Done("scan", *db, Fail("scan", std::string(s.message())));
   return Done("scan", *db, 0);
 }
 
@@ -153,6 +156,7 @@ int RunDump(const std::vector<std::string>& args) {
   if (!Arity("dump", args, 1, kDumpUsage)) return 2;
   auto db = OpenDb(args[0], false);
   if (!db.ok()) return Fail("dump", std::string(db.status().message()));
+  absl::Status s;
   {
     std::unique_ptr<Iterator> it = (*db)->NewIterator({});
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -160,8 +164,9 @@ int RunDump(const std::vector<std::string>& args) {
       std::fwrite(line.data(), 1, line.size(), stdout);
       std::fputc('\n', stdout);
     }
-    if (!it->status().ok()) return Done("dump", *db, Fail("dump", std::string(it->status().message())));
+    s = it->status();
   }
+  if (!s.ok()) return Done("dump", *db, Fail("dump", std::string(s.message())));
   return Done("dump", *db, 0);
 }
 

@@ -1,5 +1,7 @@
 #include "wal/wal.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -92,7 +94,27 @@ Wal::~Wal() {
 absl::Status Wal::Replay(uint64_t from, RecordFn fn) {
   absl::StatusOr<ReplayResult> r = ReplayLog(io_, files_, from, fn);
   if (!r.ok()) return r.status();
+  absl::Status s = SyncReplayed(from, r->end_lsn);
+  if (!s.ok()) return s;
   return StartAppending(*r);
+}
+
+absl::Status Wal::SyncReplayed(uint64_t from, uint64_t end) {
+  // New fragments vouch that the log before them is durable (DurableClaimFlags). What replay
+  // read may have come from a write that a killed process left in flight, so it is made
+  // durable before anything vouches for it.
+  std::vector<uint64_t> present;
+  std::vector<std::string> retired;
+  absl::Status s = files_.List(&present, &retired);
+  if (!s.ok()) return s;
+  for (uint64_t n = from / data_bytes_; n <= end / data_bytes_; ++n) {
+    if (!std::binary_search(present.begin(), present.end(), n)) continue;
+    absl::StatusOr<io::FileSlot> f = io_.ReserveFile();
+    if (!f.ok()) return f.status();
+    io::Completion c = io_.Run(io::Chain().OpenAt(f->id(), files_.PathOf(n), O_RDONLY).Fdatasync(f->id()));
+    if (!c.ok()) return c.status;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Wal::StartAppending(const ReplayResult& replay) {
@@ -225,6 +247,7 @@ void Wal::PutFragmentLocked(FragmentHeader h, std::string_view payload) {
   h.lsn = next_lsn_;
   h.length = static_cast<uint32_t>(payload.size());
   h.generation = static_cast<uint16_t>(next_lsn_ / data_bytes_);
+  h.flags = DurableClaimFlags(next_lsn_, durable_lsn_.load(std::memory_order_acquire));
   char* at = reinterpret_cast<char*>(buf_.data) + (next_lsn_ - buf_lsn_);
   RINGKV_DCHECK(next_lsn_ + kFragmentHeaderBytes + payload.size() <= buf_lsn_ + buf_.size);
   if (!payload.empty()) std::memcpy(at + kFragmentHeaderBytes, payload.data(), payload.size());
@@ -506,6 +529,26 @@ void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> 
 
 absl::Status Wal::Flush() {
   absl::MutexLock lock(&mu_);
+  return WaitDurableLocked(next_lsn_);
+}
+
+absl::Status Wal::Seal() {
+  absl::MutexLock append_lock(&append_mu_);
+  absl::MutexLock lock(&mu_);
+  if (!ready_ || !failed_.ok()) return failed_;
+  absl::Status s = WaitDurableLocked(next_lsn_);
+  if (!s.ok()) return s;
+  const uint64_t seg_end = (next_lsn_ / data_bytes_ + 1) * data_bytes_;
+  if (seg_end - next_lsn_ < kMinFragmentSpace) return absl::OkStatus();  // nothing after it
+  s = ReserveLocked(kSkipFragmentBytes);
+  if (!s.ok()) return s;
+  // A skip fragment naming its own position: replay passes over it; its flags vouch for
+  // every record before it (all durable now).
+  char payload[kSkipPayloadBytes];
+  EncodeFixed64(payload, next_lsn_);
+  FragmentHeader seal;
+  seal.type = FragmentType::kSkip;
+  PutFragmentLocked(seal, std::string_view(payload, sizeof(payload)));
   return WaitDurableLocked(next_lsn_);
 }
 

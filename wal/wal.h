@@ -79,6 +79,10 @@ class Wal {
   // that is already so, else on an I/O completion thread.
   void WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> done);
   absl::Status Flush();
+  // Flushes, then appends and makes durable an end mark vouching that every record before it
+  // was durable, so damage to the last records is told from a torn write. For a clean close:
+  // appends after it are allowed but not expected.
+  absl::Status Seal();
   // `hook` runs where a thread has time to spare while a write is in flight: right after it
   // woke durable writers (WaitDurable or WaitDurableAsync), and on a writer that reaps its own
   // write, between submitting it and its completion. The engine makes the records appended so
@@ -96,6 +100,8 @@ class Wal {
   Wal(io::IoBackend& io, std::string dir, const WalOptions& options, uint64_t min_lsn);
   absl::Status Init();
   absl::Status StartAppending(const ReplayResult& replay);
+  // Makes the segments holding [from, end) durable (they were only read).
+  absl::Status SyncReplayed(uint64_t from, uint64_t end);
 
   // One group-commit write: the chain (one op per segment it touches) and the LSN it makes
   // durable once it and every write before it completed.

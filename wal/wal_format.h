@@ -84,14 +84,34 @@ static_assert(kBlockBytes % kFragmentAlign == 0, "a block starts at a fragment b
 static_assert(kMaxWriteBytes % kBlockBytes == 0, "the tear window is whole blocks");
 static_assert(kSkipPayloadBytes + kFragmentHeaderBytes < kBlockBytes);
 
+// The flags byte vouches for the log before the fragment: with bit 7 set, every LSN below
+// lsn - 8 * 2^(flags & 63) was durable when the fragment was appended. A bad fragment below
+// what a valid later one vouches for was durable, so it is damage, never a torn write.
+inline constexpr uint8_t kDurableClaimFlag = 0x80;
+
+// The flags for a fragment appended at `lsn` while the log was durable up to `durable`.
+inline uint8_t DurableClaimFlags(uint64_t lsn, uint64_t durable) {
+  const uint64_t distance = lsn > durable ? lsn - durable : 0;
+  uint8_t e = 0;
+  while (e < 60 && (uint64_t{8} << e) < distance) ++e;  // round up: claim less, never more
+  return static_cast<uint8_t>(kDurableClaimFlag | e);
+}
+
 struct FragmentHeader {
   uint64_t checksum = 0;  // XXH3-64 of bytes 8..24 of the header and the payload
   uint64_t lsn = 0;       // the fragment's own position: a copy elsewhere never validates
   uint32_t length = 0;    // payload bytes that follow the header
   FragmentType type = FragmentType::kFull;
-  uint8_t flags = 0;
+  uint8_t flags = 0;         // DurableClaimFlags, or 0 (written before claims: none)
   uint16_t generation = 0;  // low 16 bits of the segment number it was written into
 };
+
+// Every LSN below the returned one was durable before `h` was appended (0: no claim).
+inline uint64_t DurableBefore(const FragmentHeader& h) {
+  if (!(h.flags & kDurableClaimFlag)) return 0;
+  const uint64_t distance = uint64_t{8} << (h.flags & 63);
+  return h.lsn > distance ? h.lsn - distance : 0;
+}
 
 void EncodeFragmentHeader(const FragmentHeader& h, char* out);
 FragmentHeader DecodeFragmentHeader(const char* in);
