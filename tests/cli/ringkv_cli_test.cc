@@ -77,8 +77,8 @@ TEST_F(CliTest, CheckPassesAGoodDatabaseAndNamesTheDamageInABadOne) {
   WriteFileOrDie(db() + "/pages.db", pages);
   Result bad = Run(absl::StrCat("check ", db()));
   EXPECT_EQ(bad.status, 1);
-  EXPECT_THAT(bad.err, HasSubstr("pages.db"));
-  EXPECT_THAT(bad.err, HasSubstr("offset 4096"));
+  EXPECT_THAT(bad.out, HasSubstr("pages.db offset 4096"));
+  EXPECT_THAT(bad.out, HasSubstr("1 problem found"));
 }
 
 TEST_F(CliTest, BadArgumentsMissingAndLockedDatabases) {
