@@ -64,7 +64,14 @@ absl::Status PageStore::Init() {
   if (!r.ok()) return r.status();
   write_file_ = std::move(*w);
   read_file_ = std::move(*r);
-  io::Completion c = io_.Run(io::Chain().OpenAt(write_file_.id(), path_, O_RDWR | O_CREAT, 0644));
+  // Only a new store creates its page file: a missing one under a MANIFEST is damage, and an
+  // empty file in its place would turn into a mapping of nothing.
+  io::Completion c = io_.Run(
+      io::Chain().OpenAt(write_file_.id(), path_, O_RDWR | (fresh ? O_CREAT : 0), 0644));
+  if (!c.ok() && !fresh && c.results[0] == -ENOENT) {
+    return absl::DataLossError(absl::StrCat("page file ", path_, " is missing, but ", dir_,
+                                            "/MANIFEST lists ", m->page_count, " pages in it"));
+  }
   if (!c.ok()) return c.status;
   if (fresh) {
     // The page file's name is durable before the manifest that makes this a database.
@@ -77,11 +84,16 @@ absl::Status PageStore::Init() {
   }
   c = io_.Run(io::Chain().OpenAtNative(read_file_.id(), path_, O_RDONLY));
   if (!c.ok()) return c.status;
+  absl::Status size_ok = CheckPageFileSize(*m);
+  if (!size_ok.ok()) return size_ok;
   absl::StatusOr<int> fd = io_.NativeFd(read_file_.id());
   if (options_.use_mmap && fd.ok()) {
     // Reserve the whole address range once: growth never moves the mapping, so a reader's
     // pointer stays valid. Only pages below the pinned version's count are ever touched.
     map_ = PageMapping::Map(*fd, options_.max_file_bytes, page_size_);
+    if (map_ != nullptr) {
+      verified_ = std::make_unique<VerifiedPages>(options_.max_file_bytes / page_size_);
+    }
   }
   cache_ = std::make_unique<PageCache>(std::max<size_t>(16, options_.cache_bytes / page_size_));
   absl::StatusOr<std::unique_ptr<io::BufferPool>> pool =
@@ -98,6 +110,23 @@ absl::Status PageStore::Init() {
   std::sort(free_.rbegin(), free_.rend());
   RINGKV_DCHECK(free_.empty() || free_.front() < published_.page_count);
   return absl::OkStatus();
+}
+
+absl::Status PageStore::CheckPageFileSize(const Manifest& m) {
+  if (m.page_count == 0) return absl::OkStatus();
+  // The I/O seam has no stat: read the last page the manifest lists (fallocated room beyond
+  // it is normal).
+  std::string last(page_size_, '\0');
+  const uint64_t offset = (m.page_count - 1) * page_size_;
+  io::Completion c =
+      io_.Run(io::Chain().ReadUpTo(read_file_.id(), last.data(), page_size_, offset));
+  if (!c.ok()) return c.status;
+  if (static_cast<uint64_t>(c.results[0]) == page_size_) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "page file ", path_, " is truncated: it ends before offset ", offset + page_size_,
+      ", but ", dir_, "/MANIFEST lists ", m.page_count, " pages of ", page_size_,
+      " bytes (page ", m.page_count - 1, " at offset ", offset, " is ",
+      c.results[0] == 0 ? "missing" : "short", ")"));
 }
 
 PageStore::~PageStore() {

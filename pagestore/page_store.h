@@ -1,6 +1,6 @@
 // PageStore is the copy-on-write page file with its MANIFEST: readers pin a published version
-// and read its pages through a shared read-only mmap (default) or through the ring into a
-// bounded, checksum-verified cache; one checkpoint at a time stages new page versions, writes
+// and read its pages through a shared read-only mmap (default; each page checksummed before
+// its first use) or through the ring into a bounded, checksum-verified cache; one checkpoint at a time stages new page versions, writes
 // them in batches, fsyncs, and publishes a new manifest. Freed pages are reused only once the
 // manifest that dropped them is durable and no pinned version can reach them.
 #ifndef RINGKV_PAGESTORE_PAGE_STORE_H_
@@ -20,6 +20,7 @@
 #include "pagestore/manifest.h"
 #include "pagestore/page_cache.h"
 #include "pagestore/page_mapping.h"
+#include "pagestore/verified_pages.h"
 #include "uring/io_backend.h"
 
 namespace ringkv::pagestore {
@@ -82,7 +83,8 @@ class PageStore {
   };
 
   // Opens the store in `dir` (page file `pages.db` + MANIFEST), creating an empty one if there
-  // is no MANIFEST.
+  // is no MANIFEST. Before mapping anything it checks that the page file holds every page the
+  // MANIFEST lists: a missing or truncated file is DataLoss naming it, never a SIGBUS later.
   static absl::StatusOr<std::unique_ptr<PageStore>> Open(io::IoBackend& io, std::string dir,
                                                          const PageStoreOptions& options);
   ~PageStore();
@@ -125,8 +127,12 @@ class PageStore {
   PageView CachedView(PageCache::Page page) const;
   absl::StatusOr<std::string> ReadFromDisk(uint64_t id) const;
   absl::Status CheckPage(uint64_t id, const uint8_t* page) const;
-  // The cheap check of the mapped path: the page says it is page `id`.
-  absl::Status CheckMappedPageId(uint64_t id) const;
+  // The mapped path's check: the page's checksum on its first read after open (or after its
+  // slot was rewritten), one bit test after that.
+  absl::Status VerifyMapped(uint64_t id) const;
+  // page_store.cc: before anything is mapped, the page file must hold every page the manifest
+  // lists (a mapping of a shorter file would fault with SIGBUS, not fail).
+  absl::Status CheckPageFileSize(const Manifest& m);
   // page_store_batch_read.cc: Prepare fills what the mapping or the cache has and builds the
   // read chains for the rest; Finish checks and caches what the chains read and delivers the
   // views.
@@ -156,6 +162,7 @@ class PageStore {
   io::FileSlot read_file_;
   io::FileSlot write_file_;
   std::unique_ptr<PageMapping> map_;  // null on the pread path
+  std::unique_ptr<VerifiedPages> verified_;  // of the mapped path
   std::unique_ptr<PageCache> cache_;  // of the pread path
   std::unique_ptr<io::BufferPool> write_pool_;
 

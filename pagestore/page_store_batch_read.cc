@@ -1,5 +1,6 @@
 // PageStore: batch reads. On the pread path every page not in the cache is read by unlinked
-// chains of ring reads, all in flight at once; the mapped path answers at once.
+// chains of ring reads, all in flight at once; the mapped path answers at once (each page
+// checksummed on its first read).
 #include <atomic>
 #include <string>
 #include <utility>
@@ -61,7 +62,7 @@ absl::StatusOr<std::vector<PageView>> PageStore::FinishBatch(BatchRead& b) const
   for (size_t k = 0; k < b.ids.size(); ++k) {
     const uint64_t id = b.ids[k];
     if (map_ != nullptr) {
-      absl::Status s = CheckMappedPageId(id);
+      absl::Status s = VerifyMapped(id);
       if (!s.ok()) return s;
       b.views[k] = MappedView(id);
       continue;

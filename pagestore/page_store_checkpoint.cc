@@ -48,6 +48,8 @@ absl::Status PageStore::Stage(uint64_t id, uint8_t type, absl::Span<const uint8_
     return absl::InvalidArgumentError(absl::StrCat("page payload of ", payload.size(),
                                                    " bytes exceeds ", payload_size()));
   }
+  // Read-integrity hook: the slot gets new bytes, so its next mapped read checksums them.
+  if (verified_ != nullptr) verified_->Clear(id);
   std::string page(page_size_, '\0');
   std::memcpy(page.data() + kPageHeaderBytes, payload.data(), payload.size());
   absl::ReleasableMutexLock lock(&mu_);

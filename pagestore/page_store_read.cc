@@ -1,10 +1,11 @@
-// PageStore: reading one page, through the mapping (header check only; Verify checksums) or
-// through the ring into the cache (checksummed before it is cached or returned).
+// PageStore: reading one page, through the mapping (checksummed on its first read after open,
+// then one bit test) or through the ring into the cache (checksummed before it is cached or
+// returned).
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "base/check.h"
+#include "pagestore/page_check.h"
 #include "pagestore/page_format.h"
 #include "pagestore/page_store.h"
 
@@ -21,7 +22,7 @@ absl::StatusOr<PageView> PageStore::PinnedPages::Read(uint64_t id) const {
 
 absl::StatusOr<PageView> PageStore::ReadPage(uint64_t id) const {
   if (map_ != nullptr) {
-    absl::Status s = CheckMappedPageId(id);
+    absl::Status s = VerifyMapped(id);
     if (!s.ok()) return s;
     return MappedView(id);
   }
@@ -45,29 +46,18 @@ PageView PageStore::CachedView(PageCache::Page page) const {
   return PageView{bytes + kPageHeaderBytes, payload_size(), std::move(page)};
 }
 
-absl::Status PageStore::CheckMappedPageId(uint64_t id) const {
-  // The full checksum is Verify's job on this path; a misplaced page is caught cheaply here.
-  const uint64_t says = DecodePageHeader(map_->page(id)).page_id;
-  if (says != id) {
-    return absl::DataLossError(absl::StrFormat("page %d of %s at offset %d says it is page %d",
-                                               id, path_, id * page_size_, says));
+absl::Status PageStore::VerifyMapped(uint64_t id) const {
+  if (verified_->Test(id)) [[likely]] {
+    return absl::OkStatus();
   }
+  absl::Status s = CheckPage(id, map_->page(id));
+  if (!s.ok()) return s;
+  verified_->Set(id);
   return absl::OkStatus();
 }
 
 absl::Status PageStore::CheckPage(uint64_t id, const uint8_t* page) const {
-  const PageHeader h = DecodePageHeader(page);
-  const uint64_t actual = PageChecksum(page, page_size_);
-  if (h.checksum != actual) {
-    return absl::DataLossError(absl::StrFormat(
-        "page %d of %s at offset %d fails its checksum: expected %016x, actual %016x", id, path_,
-        id * page_size_, h.checksum, actual));
-  }
-  if (h.page_id != id) {
-    return absl::DataLossError(absl::StrFormat("page %d of %s at offset %d says it is page %d",
-                                               id, path_, id * page_size_, h.page_id));
-  }
-  return absl::OkStatus();
+  return CheckPageBytes(id, page, page_size_, path_);
 }
 
 absl::StatusOr<std::string> PageStore::ReadFromDisk(uint64_t id) const {
