@@ -121,7 +121,9 @@ std::string CheckReport::Summary() const {
                                          " keys readable in the tree, ", log_records,
                                          " records readable in the log");
   if (ok()) return absl::StrCat("ok: ", found);
-  return absl::StrCat(damage.size(), " problem", damage.size() == 1 ? "" : "s", " found (",
+  // Lines that only say which keys a bad page held are not problems of their own.
+  const uint64_t problems = bad_pages + log_damage + other_damage;
+  return absl::StrCat(problems, " problem", problems == 1 ? "" : "s", " found (",
                       bad_pages, " bad pages, ", log_damage, " in the log, ", other_damage,
                       " other); ", found);
 }

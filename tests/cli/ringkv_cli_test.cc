@@ -138,6 +138,25 @@ TEST_F(CliTest, CheckNamesAStrayFileAndAMissingPageFile) {
   EXPECT_THAT(get.err, HasSubstr("pages.db"));
 }
 
+// Regression: `ringkv scan` of a database with a damaged page printed the error, then died
+// of a double free (exit 134): it closed the database while its iterator still pinned a version.
+TEST_F(CliTest, ScanFailingOnADamagedPageExitsOneWithoutADoubleFree) {
+  std::string tsv;
+  for (int i = 0; i < 2000; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
+  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
+  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
+  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  std::string pages = ReadFileOrDie(db() + "/pages.db");
+  pages[4 * 4096 + 8] ^= 0x01;  // page 4 now says it is another page
+  WriteFileOrDie(db() + "/pages.db", pages);
+  for (const char* cmd : {"scan ", "dump "}) {
+    Result r = Run(absl::StrCat(cmd, db()));
+    EXPECT_EQ(r.status, 1) << cmd << r.err;
+    EXPECT_THAT(r.err, HasSubstr("pages.db at offset 16384"));
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("free")));
+  }
+}
+
 TEST_F(CliTest, SalvageCopiesEverythingOfAnUndamagedDatabase) {
   std::string tsv;
   for (int i = 0; i < 500; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
