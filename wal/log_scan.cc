@@ -15,6 +15,8 @@
 namespace ringkv::wal {
 namespace {
 
+constexpr uint64_t kBlockBytes = 4096;  // the writer's block: skips go to the next one
+
 // A segment file as read: its bytes (zero where the file is short) and what is wrong with it.
 struct SegmentImage {
   std::string path;
@@ -80,6 +82,20 @@ class Scanner {
         const char* at = seg->data.data() + kSegmentHeaderBytes + (p - seg_start);
         const FragmentHeader h = DecodeFragmentHeader(at);
         if (!Valid(h, at, p, seg_end, n)) {
+          // Zeros the writer left on purpose: the next block starts with a skip naming p.
+          if (!damaged && p % kBlockBytes != 0) {
+            const uint64_t q = (p / kBlockBytes + 1) * kBlockBytes;
+            if (q + kFragmentHeaderBytes + kSkipPayloadBytes <= seg_end) {
+              const char* next = seg->data.data() + kSegmentHeaderBytes + (q - seg_start);
+              const FragmentHeader k = DecodeFragmentHeader(next);
+              if (k.type == FragmentType::kSkip && k.length == kSkipPayloadBytes &&
+                  Valid(k, next, q, seg_end, n) &&
+                  DecodeFixed64(next + kFragmentHeaderBytes) == p) {
+                p = q;
+                continue;
+              }
+            }
+          }
           if (!damaged) {
             damaged = true;
             // Zeros here are where the log ends, unless valid records follow (checked when
@@ -92,6 +108,12 @@ class Scanner {
           continue;
         }
         if (h.type == FragmentType::kSkip) {
+          // Zeros up to a skip naming where they begin are the writer's; a seal (or any skip)
+          // after a damaged stretch that starts elsewhere proves the stretch was log.
+          const uint64_t prev_end =
+              h.length == kSkipPayloadBytes ? DecodeFixed64(at + kFragmentHeaderBytes) : 0;
+          if (damaged && prev_end != damaged_at) Report(damaged_at, p, damage_cause, &r);
+          damaged = false;
           p = AlignFragment(p + kFragmentHeaderBytes + h.length);
           continue;
         }

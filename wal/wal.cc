@@ -247,7 +247,7 @@ void Wal::PutFragmentLocked(FragmentHeader h, std::string_view payload) {
   h.lsn = next_lsn_;
   h.length = static_cast<uint32_t>(payload.size());
   h.generation = static_cast<uint16_t>(next_lsn_ / data_bytes_);
-  h.flags = DurableClaimFlags(next_lsn_, durable_lsn_.load(std::memory_order_acquire));
+  h.flags |= DurableClaimFlags(next_lsn_, durable_lsn_.load(std::memory_order_acquire));
   char* at = reinterpret_cast<char*>(buf_.data) + (next_lsn_ - buf_lsn_);
   RINGKV_DCHECK(next_lsn_ + kFragmentHeaderBytes + payload.size() <= buf_lsn_ + buf_.size);
   if (!payload.empty()) std::memcpy(at + kFragmentHeaderBytes, payload.data(), payload.size());
@@ -538,16 +538,21 @@ absl::Status Wal::Seal() {
   if (!ready_ || !failed_.ok()) return failed_;
   absl::Status s = WaitDurableLocked(next_lsn_);
   if (!s.ok()) return s;
-  const uint64_t seg_end = (next_lsn_ / data_bytes_ + 1) * data_bytes_;
-  if (seg_end - next_lsn_ < kMinFragmentSpace) return absl::OkStatus();  // nothing after it
-  s = ReserveLocked(kSkipFragmentBytes);
+  // The seal starts the next block, as a skip fragment naming where the records end: damage
+  // to the last block of records cannot take the seal with it, and replay passes the zeros
+  // before it as it passes any skip's.
+  const uint64_t records_end = next_lsn_;
+  const uint64_t at = CeilBlock(records_end);
+  const uint64_t seg_end = (records_end / data_bytes_ + 1) * data_bytes_;
+  if (at >= seg_end || seg_end - at < kMinFragmentSpace) return absl::OkStatus();  // rare: none
+  s = ReserveLocked(kBlock + kSkipFragmentBytes);
   if (!s.ok()) return s;
-  // A skip fragment naming its own position: replay passes over it; its flags vouch for
-  // every record before it (all durable now).
+  next_lsn_ = at;
   char payload[kSkipPayloadBytes];
-  EncodeFixed64(payload, next_lsn_);
+  EncodeFixed64(payload, records_end);
   FragmentHeader seal;
   seal.type = FragmentType::kSkip;
+  seal.flags = kSealFlag;
   PutFragmentLocked(seal, std::string_view(payload, sizeof(payload)));
   return WaitDurableLocked(next_lsn_);
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,9 @@ static_assert(kSkipPayloadBytes + kFragmentHeaderBytes < kBlockBytes);
 // lsn - 8 * 2^(flags & 63) was durable when the fragment was appended. A bad fragment below
 // what a valid later one vouches for was durable, so it is damage, never a torn write.
 inline constexpr uint8_t kDurableClaimFlag = 0x80;
+// On a skip fragment only: the seal of a cleanly closed log. Its payload (the end of the
+// records before it) is exact: every LSN below it was durable.
+inline constexpr uint8_t kSealFlag = 0x40;
 
 // The flags for a fragment appended at `lsn` while the log was durable up to `durable`.
 inline uint8_t DurableClaimFlags(uint64_t lsn, uint64_t durable) {
@@ -107,7 +111,13 @@ struct FragmentHeader {
 };
 
 // Every LSN below the returned one was durable before `h` was appended (0: no claim).
-inline uint64_t DurableBefore(const FragmentHeader& h) {
+// `payload` is the fragment's (a seal's holds the exact bound).
+inline uint64_t DurableBefore(const FragmentHeader& h, std::string_view payload) {
+  if (h.type == FragmentType::kSkip && (h.flags & kSealFlag) && payload.size() == 8) {
+    uint64_t end;
+    std::memcpy(&end, payload.data(), 8);
+    return end;
+  }
   if (!(h.flags & kDurableClaimFlag)) return 0;
   const uint64_t distance = uint64_t{8} << (h.flags & 63);
   return h.lsn > distance ? h.lsn - distance : 0;

@@ -33,6 +33,15 @@ class CliTest : public ::testing::Test {
     return ::ringkv::testing::RunShell(absl::StrCat(bin, " ", args), dir_.path());
   }
   std::string db() const { return dir_.Join("db"); }
+  // Loads keys key<first>..key<first + n - 1> (values value0..) with `ringkv load` and
+  // checkpoints them into the page file.
+  void LoadAndCheckpoint(int n, int first = 0) {
+    std::string tsv;
+    for (int i = 0; i < n; ++i) absl::StrAppend(&tsv, "key", first + i, "\tvalue", i, "\n");
+    WriteFileOrDie(dir_.Join("in.tsv"), tsv);
+    ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
+    ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  }
   TempDir dir_;
 };
 
@@ -64,11 +73,7 @@ TEST_F(CliTest, PutGetScanDumpLoadRoundTrip) {
 }
 
 TEST_F(CliTest, CheckPassesAGoodDatabaseAndNamesTheDamageInABadOne) {
-  std::string tsv;
-  for (int i = 0; i < 2000; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
-  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
-  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
-  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  LoadAndCheckpoint(2000);
   Result ok = Run(absl::StrCat("check ", db()));
   EXPECT_EQ(ok.status, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("2000 keys"));
@@ -103,11 +108,7 @@ TEST_F(CliTest, BadArgumentsMissingAndLockedDatabases) {
 }
 
 TEST_F(CliTest, CheckListsEveryDamagedPageNotOnlyTheFirst) {
-  std::string tsv;
-  for (int i = 0; i < 2000; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
-  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
-  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
-  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  LoadAndCheckpoint(2000);
   std::string pages = ReadFileOrDie(db() + "/pages.db");
   pages[4096 + 100] ^= 0x01;
   pages[3 * 4096 + 100] ^= 0x01;
@@ -141,11 +142,7 @@ TEST_F(CliTest, CheckNamesAStrayFileAndAMissingPageFile) {
 // Regression: `ringkv scan` of a database with a damaged page printed the error, then died
 // of a double free (exit 134): it closed the database while its iterator still pinned a version.
 TEST_F(CliTest, ScanFailingOnADamagedPageExitsOneWithoutADoubleFree) {
-  std::string tsv;
-  for (int i = 0; i < 2000; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
-  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
-  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
-  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  LoadAndCheckpoint(2000);
   std::string pages = ReadFileOrDie(db() + "/pages.db");
   pages[4 * 4096 + 8] ^= 0x01;  // page 4 now says it is another page
   WriteFileOrDie(db() + "/pages.db", pages);
@@ -158,11 +155,7 @@ TEST_F(CliTest, ScanFailingOnADamagedPageExitsOneWithoutADoubleFree) {
 }
 
 TEST_F(CliTest, SalvageCopiesEverythingOfAnUndamagedDatabase) {
-  std::string tsv;
-  for (int i = 0; i < 500; ++i) absl::StrAppend(&tsv, "key", i, "\tvalue", i, "\n");
-  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
-  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
-  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  LoadAndCheckpoint(500);
   ASSERT_EQ(Run(absl::StrCat("put ", db(), " after checkpoint")).status, 0);  // in the log only
   const std::string out = dir_.Join("out");
   Result s = Run(absl::StrCat("salvage ", db(), " ", out));
@@ -173,11 +166,7 @@ TEST_F(CliTest, SalvageCopiesEverythingOfAnUndamagedDatabase) {
 }
 
 TEST_F(CliTest, SalvageLeavesOutADamagedPageAndNamesItsKeys) {
-  std::string tsv;
-  for (int i = 0; i < 2000; ++i) absl::StrAppend(&tsv, "key", 10000 + i, "\tvalue", i, "\n");
-  WriteFileOrDie(dir_.Join("in.tsv"), tsv);
-  ASSERT_EQ(Run(absl::StrCat("load ", db(), " ", dir_.Join("in.tsv"))).status, 0);
-  ASSERT_EQ(Run(absl::StrCat("checkpoint ", db())).status, 0);
+  LoadAndCheckpoint(2000, 10000);
   const std::string before = Run(absl::StrCat("scan ", db())).out;
   std::string pages = ReadFileOrDie(db() + "/pages.db");
   pages[2 * 4096 + 300] ^= 0x10;

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ringkv/db.h"
+#include "ringkv/salvage.h"
 #include "tests/support/temp_dir.h"
 
 namespace ringkv {
@@ -104,6 +105,29 @@ TEST_F(DamagedDbTest, DamagedRecordNearTheEndOfASealedLogIsCorruptionNotAShorter
   EXPECT_EQ(db.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(db.status().message()), HasSubstr("WAL corruption in " + seg));
   EXPECT_THAT(std::string(db.status().message()), HasSubstr("durable"));
+}
+
+// Found by the damage test: a zeroed 4 KiB block holding the last records (and the seal, when
+// it shared their block) looked like a log that ended there, and `check` said ok. The seal
+// now starts a block of its own and names where the records end.
+TEST_F(DamagedDbTest, ZeroedLastBlockOfASealedLogIsCorruptionNotAShorterLog) {
+  Build(40);
+  const std::string seg = path() + "/wal/0000000000000000.log";
+  std::string bytes = ReadFileOrDie(seg);
+  size_t end = bytes.size();
+  while (end > 0 && bytes[end - 1] == 0) --end;
+  const size_t seal_block = (end - 1) / 4096 * 4096;
+  ASSERT_GT(seal_block, 4096u);
+  std::fill(bytes.begin() + seal_block - 4096, bytes.begin() + seal_block, '\0');
+  WriteFileOrDie(seg, bytes);
+  absl::StatusOr<CheckReport> check = CheckDB(Options(), path());
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_FALSE(check->ok()) << check->Summary();
+  EXPECT_EQ(check->log_damage, 1u) << check->Summary();
+  auto db = Reopen();
+  ASSERT_FALSE(db.ok()) << "the log must not be cut quietly";
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(db.status().message()), HasSubstr("WAL corruption in " + seg));
 }
 
 // Found by the damage test: deleting the WAL segment that holds the checkpoint LSN lost the
