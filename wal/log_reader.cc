@@ -86,7 +86,10 @@ class Replayer {
             h.type == FragmentType::kSkip ||
             (h.type >= FragmentType::kFull && h.type <= FragmentType::kLast &&
              ((h.type == FragmentType::kFull || h.type == FragmentType::kFirst) == !in_record));
-        const bool shape_ok = h.lsn == p && type_ok && h.length <= kMaxFragmentPayload &&
+        // The LSN alone pins a fragment to its place (a recycled segment's stale fragments
+        // carry LSNs of its earlier life); the generation is the same fact, checked too.
+        const bool shape_ok = h.lsn == p && type_ok && h.generation == Generation(n) &&
+                              h.length <= kMaxFragmentPayload &&
                               h.length <= seg_end - p - kFragmentHeaderBytes;
         if (shape_ok) {
           absl::StatusOr<const char*> whole =
@@ -133,6 +136,8 @@ class Replayer {
       }
       p = seg_end;  // the unusable remainder of a segment is padding
     }
+    s = CheckNoMissingSegment(from, p);
+    if (!s.ok()) return s;
     return Finish(in_record ? record_start : p, &result);
   }
 
@@ -162,6 +167,22 @@ class Replayer {
             !h ? DescribeBadSegmentHeader(block)
                : absl::StrCat("says segment ", h->number, " of ", h->segment_bytes, " bytes"),
             ")"));
+      }
+      // A file of another size (truncated, or bytes appended) is damage, not a log that ends
+      // early: its last byte must be there, and nothing after it.
+      char probe[2];
+      io::Chain size_check;
+      size_check.set_linked(false);
+      size_check.ReadUpTo(seg.file.id(), &probe[0], 1, seg.size - 1);
+      size_check.ReadUpTo(seg.file.id(), &probe[1], 1, seg.size);
+      c = io_.Run(std::move(size_check));
+      if (!c.ok()) return c.status;
+      if (c.results[0] != 1 || c.results[1] != 0) {
+        return absl::DataLossError(absl::StrCat(
+            "WAL segment ", seg.path, " is ", c.results[0] != 1 ? "shorter" : "longer", " than the ",
+            seg.size, " bytes its log's segments have (",
+            c.results[0] != 1 ? "truncated" : "bytes appended at offset ",
+            c.results[0] != 1 ? "" : absl::StrCat(seg.size), ")"));
       }
       // Keep at most the current and the next segment in memory.
       while (cache_.size() >= 2) cache_.erase(cache_.begin());
@@ -252,14 +273,42 @@ class Replayer {
     return q;
   }
 
-  // A fragment failed at `p`. If a valid fragment lies beyond the reach of one torn write, the
-  // log is corrupt; otherwise `p` is a torn (or clean) tail. Looks kTailScanBytes past the tear
-  // window (into the next segment if the window reaches its end), which any log that went on
-  // beyond the window has a fragment start in.
-  absl::Status CheckTornTail(uint64_t p, const Segment& seg, const FragmentHeader& h,
+  static uint16_t Generation(uint64_t segment) { return static_cast<uint16_t>(segment); }
+
+  // Replay ran out of segments at `p` (a segment boundary, or `from` itself). Segments are
+  // created in order, each durably before the next, so a later segment without this one, or a
+  // replay start inside a segment that is gone, means a file was lost, not a log that ends.
+  absl::Status CheckNoMissingSegment(uint64_t from, uint64_t p) const {
+    const uint64_t missing = p / data_bytes_;
+    if (present_.count(missing)) return absl::OkStatus();
+    if (from % data_bytes_ != 0 && missing == from / data_bytes_) {
+      return absl::DataLossError(absl::StrCat(
+          "WAL segment ", files_.PathOf(missing), " is missing: it holds LSN ", from,
+          ", where the last checkpoint says the log goes on"));
+    }
+    auto later = present_.upper_bound(missing);
+    if (later != present_.end()) {
+      return absl::DataLossError(absl::StrCat("WAL segment ", files_.PathOf(missing),
+                                              " is missing, but the later segment ",
+                                              files_.PathOf(*later), " exists"));
+    }
+    return absl::OkStatus();
+  }
+
+  // A fragment failed at `p`. The log is corrupt if a valid fragment vouches that `p` was
+  // durable when it was appended (DurableBefore: any fragment within the tear window, whose
+  // claims are exact enough to matter there), or if a valid fragment lies beyond the reach of
+  // one torn write; otherwise `p` is a torn (or clean) tail. Beyond the window it looks
+  // kTailScanBytes (into the next segment if the window reaches its end), which any log that
+  // went on beyond the window has a fragment start in.
+  absl::Status CheckTornTail(uint64_t p, const Segment& bad_seg, const FragmentHeader& h,
                              uint64_t actual, bool shape_ok) {
-    uint64_t from = AlignFragment(p + kMaxWriteBytes);
-    uint64_t until = from + kTailScanBytes;
+    // Copied: loading later segments may evict the failing one from the cache.
+    const std::string bad_path = bad_seg.path;
+    const uint64_t bad_offset = kSegmentHeaderBytes + (p - bad_seg.number * data_bytes_);
+    const uint64_t beyond = AlignFragment(p + kMaxWriteBytes);
+    uint64_t from = AlignFragment(p + kFragmentAlign);
+    uint64_t until = beyond + kTailScanBytes;
     for (uint64_t n = from / data_bytes_; present_.count(n); ++n) {
       Segment* s = nullptr;
       if (!Load(n, &s).ok()) break;
@@ -278,28 +327,30 @@ class Replayer {
            q += kFragmentAlign) {
         const char* at = s->data.get() + kSegmentHeaderBytes + (q - seg_start);
         const FragmentHeader g = DecodeFragmentHeader(at);
-        if (g.lsn != q || g.length > kMaxFragmentPayload ||
+        if (g.lsn != q || g.generation != Generation(n) || g.length > kMaxFragmentPayload ||
             g.length > seg_end - q - kFragmentHeaderBytes) {
           continue;
         }
-        if (FragmentChecksum(at, std::string_view(at + kFragmentHeaderBytes, g.length)) !=
-            g.checksum) {
-          continue;
-        }
-        const uint64_t bad_offset = kSegmentHeaderBytes + (p - seg.number * data_bytes_);
+        const std::string_view payload(at + kFragmentHeaderBytes, g.length);
+        const uint64_t durable = DurableBefore(g, payload);
+        const bool vouches = durable > p;
+        if (q < beyond && !vouches) continue;
+        if (FragmentChecksum(at, payload) != g.checksum) continue;
         return absl::DataLossError(absl::StrFormat(
             "WAL corruption in %s at offset %d (LSN %d): %s; a valid record follows at LSN %d "
-            "in %s, so this is not a torn tail",
-            seg.path, bad_offset, p,
+            "in %s, %s, so this is not a torn tail",
+            bad_path, bad_offset, p,
             shape_ok ? absl::StrFormat("checksum expected %016x, actual %016x", h.checksum, actual)
                      : absl::StrFormat("fragment header invalid (stored LSN %d, length %d, type %d)",
                                        h.lsn, h.length, static_cast<int>(h.type)),
-            q, s->path));
+            q, s->path,
+            vouches ? absl::StrCat("written when the log was durable up to LSN ", durable)
+                    : "beyond the reach of one torn write"));
       }
       if (until <= seg_end) break;
       // The window ran past this segment's end: the log would go on at the next one's start.
       from = seg_end;
-      until = seg_end + kTailScanBytes;
+      until = std::max(until, seg_end + kTailScanBytes);
     }
     return absl::OkStatus();
   }

@@ -15,8 +15,6 @@
 namespace ringkv::wal {
 namespace {
 
-constexpr uint64_t kBlockBytes = 4096;  // the writer's block: skips go to the next one
-
 // A segment file as read: its bytes (zero where the file is short) and what is wrong with it.
 struct SegmentImage {
   std::string path;

@@ -545,7 +545,7 @@ absl::Status Wal::Seal() {
   const uint64_t at = CeilBlock(records_end);
   const uint64_t seg_end = (records_end / data_bytes_ + 1) * data_bytes_;
   if (at >= seg_end || seg_end - at < kMinFragmentSpace) return absl::OkStatus();  // rare: none
-  s = ReserveLocked(kBlock + kSkipFragmentBytes);
+  s = ReserveLocked(kBlockBytes + kSkipFragmentBytes);
   if (!s.ok()) return s;
   next_lsn_ = at;
   char payload[kSkipPayloadBytes];
