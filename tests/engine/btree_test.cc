@@ -15,6 +15,7 @@
 #include "engine/btree_merge.h"
 #include "engine/btree_node.h"
 #include "gtest/gtest.h"
+#include "tests/engine/tree_changes.h"
 
 namespace ringkv {
 namespace {
@@ -127,17 +128,7 @@ void ExpectTreeMatches(MemPages& pages, uint64_t root, const Model& model) {
   }
 }
 
-std::vector<TreeChange> ToChanges(const std::map<std::string, std::optional<std::string>>& batch) {
-  std::vector<TreeChange> out;
-  for (const auto& [k, v] : batch) {
-    TreeChange c;
-    c.key = k;
-    c.deleted = !v.has_value();
-    if (v) c.value = *v;
-    out.push_back(c);
-  }
-  return out;
-}
+using ::ringkv::testing::ToChanges;
 
 TEST(BTreeTest, EmptyTree) {
   MemPages pages(4096 - 32);

@@ -12,12 +12,14 @@
 #include "engine/btree.h"
 #include "gtest/gtest.h"
 #include "tests/engine/mem_parts.h"
+#include "tests/engine/tree_changes.h"
 
 namespace ringkv {
 namespace {
 
 using testing::MemTreeState;
 using testing::MemTreeStore;
+using testing::ToChanges;
 using Model = std::map<std::string, std::string>;
 
 TEST(CheckpointStepsTest, StepCountFollowsTheTreeSize) {
@@ -28,18 +30,6 @@ TEST(CheckpointStepsTest, StepCountFollowsTheTreeSize) {
   EXPECT_EQ(CheckpointStepCount(0, 6400, 16), 1u);
 }
 
-std::vector<TreeChange> Changes(const std::map<std::string, std::optional<std::string>>& batch) {
-  std::vector<TreeChange> out;
-  for (const auto& [k, v] : batch) {
-    TreeChange c;
-    c.key = k;
-    c.deleted = !v.has_value();
-    if (v) c.value = *v;
-    out.push_back(c);
-  }
-  return out;
-}
-
 // Loads `n` keys in one step and returns the model.
 Model Load(MemTreeStore& store, int n) {
   std::map<std::string, std::optional<std::string>> batch;
@@ -48,7 +38,7 @@ Model Load(MemTreeStore& store, int n) {
     const std::string k = absl::StrCat("key", 1000000 + i * 7);
     batch[k] = model[k] = std::string(60, static_cast<char>('a' + i % 26));
   }
-  auto r = CheckpointInSteps(store, Changes(batch), 100, 1 << 30, [](auto) {});
+  auto r = CheckpointInSteps(store, ToChanges(batch), 100, 1 << 30, [](auto) {});
   EXPECT_TRUE(r.ok()) << r.status();
   return model;
 }
@@ -83,7 +73,7 @@ TEST(CheckpointStepsTest, StepsPublishInOrderAndReuseWhatEarlierStepsFreed) {
       if (v) model[k] = *v; else model.erase(k);
     }
     std::vector<uint64_t> lsns;
-    auto r = CheckpointInSteps(store, Changes(batch), 200, step_pages,
+    auto r = CheckpointInSteps(store, ToChanges(batch), 200, step_pages,
                                [&](std::shared_ptr<TreeSnapshot> v) {
                                  lsns.push_back(v->checkpoint_lsn());
                                });

@@ -112,6 +112,15 @@ TEST_P(PageStoreTest, PagesRoundTripAcrossReopen) {
 TEST_P(PageStoreTest, LargeCheckpointsWriteAheadAndAnAbortLeavesThePublishedVersion) {
   constexpr int kPages = 2500;  // a few write-ahead batches
   std::vector<uint64_t> ids;
+  const auto expect_first_checkpoint = [&](PageStore& s) {
+    auto v = s.Current();
+    EXPECT_EQ(v->page_count(), static_cast<uint64_t>(kPages));
+    for (uint64_t id : ids) {
+      auto p = v->Read(id);
+      ASSERT_TRUE(p.ok()) << p.status();
+      ASSERT_EQ(std::memcmp(p->payload, Payload(id, s.payload_size()).data(), p->size), 0);
+    }
+  };
   {
     auto s = Open();
     ASSERT_NE(s, nullptr);
@@ -123,23 +132,11 @@ TEST_P(PageStoreTest, LargeCheckpointsWriteAheadAndAnAbortLeavesThePublishedVers
       ASSERT_TRUE(s->Stage(*id, 1, Bytes(Payload(*id, s->payload_size(), 'q'))).ok());
     }
     s->Abort();
-    auto v = s->Current();
-    EXPECT_EQ(v->page_count(), static_cast<uint64_t>(kPages));
-    for (uint64_t id : ids) {
-      auto p = v->Read(id);
-      ASSERT_TRUE(p.ok()) << p.status();
-      ASSERT_EQ(std::memcmp(p->payload, Payload(id, s->payload_size()).data(), p->size), 0);
-    }
+    expect_first_checkpoint(*s);
   }
   auto s = Open();
   ASSERT_NE(s, nullptr);
-  auto v = s->Current();
-  EXPECT_EQ(v->page_count(), static_cast<uint64_t>(kPages));
-  for (uint64_t id : ids) {
-    auto p = v->Read(id);
-    ASSERT_TRUE(p.ok()) << p.status();
-    ASSERT_EQ(std::memcmp(p->payload, Payload(id, s->payload_size()).data(), p->size), 0);
-  }
+  expect_first_checkpoint(*s);
   EXPECT_TRUE(s->Verify().ok());
 }
 
