@@ -54,20 +54,28 @@ absl::Status PageStore::Init() {
   page_size_ = m->page_size;
   RINGKV_CHECK(IsValidPageSize(page_size_));  // checked for a new store, decoded for an old one
 
-  // The page file: one descriptor to write, one to read. Writes are buffered, not O_DIRECT:
-  // a checkpoint's pages are read next through the mapping (or preads), and a direct write
-  // leaves none of them in the page cache, so every first read of a new page went to the
-  // disk. Commit's fdatasync makes them durable before the manifest names them.
+  // The page file: one descriptor to write (O_DIRECT where the page size allows), one to read.
+  // Buffered writes were tried and dropped (docs/performance.md, "The engine at scale"): a
+  // checkpoint writes single pages into free slots all over the file, and where the page cache
+  // holds the file in large folios (the mapping's readahead makes them) each 4 KiB write
+  // dirtied, and wrote back, a whole folio.
   absl::StatusOr<io::FileSlot> w = io_.ReserveFile();
   absl::StatusOr<io::FileSlot> r = io_.ReserveFile();
   if (!w.ok()) return w.status();
   if (!r.ok()) return r.status();
   write_file_ = std::move(*w);
   read_file_ = std::move(*r);
+  const io::DioAlignment align = io::DirectIoAlignment(dir_);
+  bool direct = align.supported && page_size_ % align.offset_bytes == 0 && page_size_ >= 4096;
   // Only a new store creates its page file: a missing one under a MANIFEST is damage, and an
   // empty file in its place would turn into a mapping of nothing.
-  io::Completion c = io_.Run(
-      io::Chain().OpenAt(write_file_.id(), path_, O_RDWR | (fresh ? O_CREAT : 0), 0644));
+  const int flags = O_RDWR | (fresh ? O_CREAT : 0);
+  io::Completion c =
+      io_.Run(io::Chain().OpenAt(write_file_.id(), path_, flags | (direct ? O_DIRECT : 0), 0644));
+  if (!c.ok() && direct && c.results[0] == -EINVAL) {
+    direct = false;  // a filesystem without O_DIRECT (tmpfs): buffered writes + fdatasync
+    c = io_.Run(io::Chain().OpenAt(write_file_.id(), path_, flags, 0644));
+  }
   if (!c.ok() && !fresh && c.results[0] == -ENOENT) {
     return absl::DataLossError(absl::StrCat("page file ", path_, " is missing, but ", dir_,
                                             "/MANIFEST lists ", m->page_count, " pages in it"));
