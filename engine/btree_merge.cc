@@ -18,7 +18,7 @@ constexpr size_t kMaxDepth = 32;
 constexpr size_t kEagerFlushPages = 8;
 // How far ahead of the change being merged its key and value are asked for. The changes point
 // into a memtable far larger than the CPU cache, in key order, which is random arena order:
-// each one read unannounced was a cache miss or two (perf: half of a checkpoint's CPU time).
+// each one read unannounced was a cache miss or two (docs/performance.md, engine section).
 constexpr size_t kPrefetchChanges = 8;
 
 // Always inlined: GCC finds a function of prefetches alone pure, and drops calls to it.

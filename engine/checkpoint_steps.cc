@@ -18,7 +18,8 @@ absl::StatusOr<TreeMergeStats> CheckpointInSteps(
     uint64_t step_pages, absl::FunctionRef<void(std::shared_ptr<TreeSnapshot>)> published) {
   const TreeStoreStats before = store.stats();
   RINGKV_CHECK(before.free_pages <= before.page_count);
-  const size_t steps = CheckpointStepCount(changes.size(), before.page_count - before.free_pages, step_pages);
+  const size_t steps =
+      CheckpointStepCount(changes.size(), before.page_count - before.free_pages, step_pages);
   RINGKV_CHECK(steps >= 1);
   TreeMergeStats total;
   size_t begin = 0;
