@@ -24,6 +24,7 @@ run_suite() {  # $1 = build dir; prints meson's per-test lines; returns meson's 
   rm -rf "$builddir/test-reports"
   mkdir -p "$builddir/test-reports"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     meson test -C "$builddir" --num-processes 2 --print-errorlogs --timeout-multiplier 3 \
     >"$builddir/last-test.log" 2>&1
