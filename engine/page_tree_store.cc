@@ -85,6 +85,7 @@ absl::StatusOr<std::unique_ptr<TreeStore>> OpenPageTreeStore(io::IoBackend& io,
   po.page_size = options.page_size;
   po.use_mmap = options.read_path == ReadPath::kMmap;
   po.cache_bytes = options.page_cache_bytes;
+  po.memory_limit_bytes = options.memory_limit_bytes;
   absl::StatusOr<std::unique_ptr<pagestore::PageStore>> s = pagestore::PageStore::Open(io, dir, po);
   if (!s.ok()) return s.status();
   return std::unique_ptr<TreeStore>(std::make_unique<PageTreeStore>(std::move(*s)));

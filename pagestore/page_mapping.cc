@@ -16,6 +16,11 @@ std::unique_ptr<PageMapping> PageMapping::Map(int fd, uint64_t reserved_bytes,
       new PageMapping(static_cast<const uint8_t*>(p), reserved_bytes, page_size));
 }
 
+void PageMapping::SetReadahead(bool on) const {
+  // Advice only: a kernel that refuses it reads as before, which is slower but correct.
+  ::madvise(const_cast<uint8_t*>(base_), reserved_bytes_, on ? MADV_NORMAL : MADV_RANDOM);
+}
+
 PageMapping::~PageMapping() {
   ::munmap(const_cast<uint8_t*>(base_), reserved_bytes_);
 }

@@ -19,6 +19,9 @@ class PageMapping {
 
   // The first byte of page `id` (its header).
   const uint8_t* page(uint64_t id) const;
+  // Whether a fault reads ahead around the faulted page (the kernel's default) or reads only
+  // that page (MADV_RANDOM). Readahead pays only while what it reads stays cached until used.
+  void SetReadahead(bool on) const;
 
  private:
   PageMapping(const uint8_t* base, uint64_t reserved_bytes, uint32_t page_size)

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
+#include "pagestore/memory_limit.h"
 #include "pagestore/page_format.h"
 #include "uring/dio_alignment.h"
 
@@ -103,6 +104,10 @@ absl::Status PageStore::Init() {
       verified_ = std::make_unique<VerifiedPages>(options_.max_file_bytes / page_size_);
     }
   }
+  if (map_ != nullptr) {
+    memory_limit_bytes_ = options_.memory_limit_bytes != 0 ? options_.memory_limit_bytes
+                                                           : ProcessMemoryLimitBytes();
+  }
   cache_ = std::make_unique<PageCache>(std::max<size_t>(16, options_.cache_bytes / page_size_));
   absl::StatusOr<std::unique_ptr<io::BufferPool>> pool =
       io_.CreateBufferPool(kWriteBuffers, kWriteChunkBytes, 4096);
@@ -117,7 +122,15 @@ absl::Status PageStore::Init() {
   // Lowest ids first, so the file stays dense.
   std::sort(free_.rbegin(), free_.rend());
   RINGKV_DCHECK(free_.empty() || free_.front() < published_.page_count);
+  AdviseMappingLocked();
   return absl::OkStatus();
+}
+
+void PageStore::AdviseMappingLocked() {
+  if (map_ == nullptr || !mapping_reads_ahead_) return;
+  if (ReadaheadPays(published_.page_count * page_size_, memory_limit_bytes_)) return;
+  map_->SetReadahead(false);
+  mapping_reads_ahead_ = false;
 }
 
 absl::Status PageStore::CheckPageFileSize(const Manifest& m) {
@@ -148,6 +161,7 @@ PageStore::~PageStore() {
 std::shared_ptr<PageStore::PinnedPages> PageStore::Current() {
   absl::MutexLock lock(&mu_);
   RINGKV_CHECK(published_.root == kNoRoot || published_.root < published_.page_count);
+  AdviseMappingLocked();
   ++pins_[published_.generation];
   Manifest m = published_;
   m.free_pages.clear();  // readers do not need it
@@ -207,6 +221,7 @@ PageStoreStats PageStore::stats() const {
     s.page_count = published_.page_count;
     s.free_pages = published_.free_pages.size();
     s.pages_written = pages_written_;
+    s.mapping_reads_ahead = map_ != nullptr && mapping_reads_ahead_;
   }
   s.cache_hits = cache_->hits();
   s.cache_misses = cache_->misses();

@@ -31,6 +31,9 @@ struct PageStoreOptions {
   bool use_mmap = true;             // else (or if mmap fails) reads go through the ring
   size_t cache_bytes = 64u << 20;   // page cache of the pread path
   uint64_t max_file_bytes = 1ull << 36;  // address space reserved for the mapping (64 GiB)
+  // Memory the process may fill, page cache included; the mapping stops reading ahead once the
+  // page file outgrows half of it (pagestore/memory_limit.h). 0: ProcessMemoryLimitBytes().
+  uint64_t memory_limit_bytes = 0;
 };
 
 struct PageView {
@@ -49,6 +52,7 @@ struct PageStoreStats {
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;
   bool mmap = false;
+  bool mapping_reads_ahead = false;  // mapped, and faults read around the faulted page
 };
 
 class PageStore {
@@ -142,6 +146,10 @@ class PageStore {
   // page_store.cc: pins of published versions.
   void Unpin(uint64_t generation);
   void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Turns the mapping's readahead off once the published file outgrows the memory limit
+  // (checked where versions are pinned, so growth by checkpoints is seen). Never back on: a
+  // file rarely shrinks, and flapping would cost a madvise per pin.
+  void AdviseMappingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // page_store_checkpoint.cc.
   void AbortLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The manifest this checkpoint would publish, and whether the tree's frees are consistent
@@ -162,6 +170,7 @@ class PageStore {
   io::FileSlot read_file_;
   io::FileSlot write_file_;
   std::unique_ptr<PageMapping> map_;  // null on the pread path
+  uint64_t memory_limit_bytes_ = 0;   // options_.memory_limit_bytes, or what open found
   std::unique_ptr<VerifiedPages> verified_;  // of the mapped path
   std::unique_ptr<PageCache> cache_;  // of the pread path
   std::unique_ptr<io::BufferPool> write_pool_;
@@ -181,6 +190,7 @@ class PageStore {
   absl::Status checkpoint_error_ ABSL_GUARDED_BY(mu_);  // the first damage Free saw
   uint64_t next_page_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pages_written_ ABSL_GUARDED_BY(mu_) = 0;
+  bool mapping_reads_ahead_ ABSL_GUARDED_BY(mu_) = true;
   // Bytes of staged pages written since the page file's last fdatasync (checkpoint thread only).
   uint64_t unsynced_bytes_ = 0;
 

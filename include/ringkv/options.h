@@ -18,7 +18,11 @@ class IoBackend;
 class Snapshot;
 
 enum class ReadPath {
-  kMmap,   // pages read through a read-only shared mapping of the page file (default)
+  // Pages read through a read-only shared mapping of the page file (default). While the file
+  // fits in half of Options::memory_limit_bytes a fault reads ahead around the page (the
+  // kernel's default); beyond that each fault reads only its page, since readahead would evict
+  // pages before they are used (docs/performance.md, "Random gets under a memory limit").
+  kMmap,
   kPread,  // pages read through the ring into a bounded page cache
 };
 
@@ -54,6 +58,12 @@ struct Options {
   ReadPath read_path = ReadPath::kMmap;
   // Bytes of page cache for the pread read path.
   size_t page_cache_bytes = 64ull << 20;
+  // Memory this process may fill, the OS page cache included, for choosing how the mapped read
+  // path reads (see ReadPath::kMmap). 0: found at open, the smaller of physical memory and the
+  // memory cgroup's limit (v1 memory.limit_in_bytes of the cgroup and its ancestors, v2
+  // memory.max). Set it when the database shares the memory with something the OS does not
+  // count against this process.
+  uint64_t memory_limit_bytes = 0;
   // Which I/O backend to make (ignored when `io` is set).
   IoBackendKind io_backend = IoBackendKind::kAuto;
   // io_uring only: a kernel thread polls the submission queue, so a submit costs no system

@@ -30,6 +30,8 @@ using ::testing::HasSubstr;
 struct Config {
   IoBackendKind backend;
   ReadPath read_path;
+  // Nonzero: a limit the page file soon outgrows, so the mapping reads without readahead.
+  uint64_t memory_limit_bytes = 0;
 };
 
 Options SmallOptions(const Config& c) {
@@ -39,6 +41,7 @@ Options SmallOptions(const Config& c) {
   o.memtable_bytes = 64 << 10;
   o.wal_segment_bytes = 128 << 10;
   o.page_cache_bytes = 256 << 10;
+  o.memory_limit_bytes = c.memory_limit_bytes;
   return o;
 }
 
@@ -456,10 +459,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Config{IoBackendKind::kUring, ReadPath::kMmap},
                       Config{IoBackendKind::kUring, ReadPath::kPread},
                       Config{IoBackendKind::kPosix, ReadPath::kMmap},
-                      Config{IoBackendKind::kPosix, ReadPath::kPread}),
+                      Config{IoBackendKind::kPosix, ReadPath::kPread},
+                      Config{IoBackendKind::kUring, ReadPath::kMmap, 64 << 10}),
     [](const ::testing::TestParamInfo<Config>& info) {
       return absl::StrCat(info.param.backend == IoBackendKind::kPosix ? "Posix" : "Uring",
-                          info.param.read_path == ReadPath::kMmap ? "Mmap" : "Pread");
+                          info.param.read_path == ReadPath::kMmap ? "Mmap" : "Pread",
+                          info.param.memory_limit_bytes != 0 ? "NoReadahead" : "");
     });
 
 }  // namespace
