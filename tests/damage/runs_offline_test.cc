@@ -276,5 +276,29 @@ TEST_F(RunsOfflineTest, RunPageListedAsFreeOrSharedWithTheTreeIsDamage) {
   EXPECT_TRUE(named) << Lines(*r);
 }
 
+TEST_F(RunsOfflineTest, RecordCountsThatDisagreeWithTheRunAreDamageAtTheRecord) {
+  Build();
+  RunLayout layout = ReadRunLayout(path());
+  ASSERT_GE(layout.runs.size(), 2u);
+  pagestore::Manifest m = layout.manifest;
+  std::vector<SortedRun> runs;
+  for (const auto& rp : layout.runs) runs.push_back(rp.run);
+  runs[1].entries += 1;
+  runs[1].pages += 2;
+  m.catalog = EncodeRunCatalog(runs);
+  ringkv::testing::WriteManifest(path(), m);
+  absl::StatusOr<CheckReport> r = CheckDB(Options(), path());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->damage.size(), 2u) << Lines(*r);
+  const uint64_t record = CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes;
+  for (const Damage& d : r->damage) {
+    EXPECT_EQ(d.file, manifest());
+    EXPECT_EQ(d.offset, record);
+    EXPECT_THAT(d.what, HasSubstr(absl::StrCat("sorted run ", runs[1].id, ": ")));
+  }
+  EXPECT_THAT(r->damage[0].what, HasSubstr("its record says " +
+                                           std::to_string(runs[1].entries)));
+}
+
 }  // namespace
 }  // namespace ringkv
