@@ -83,8 +83,8 @@ absl::StatusOr<uint64_t> Child(const NodeView& node, uint32_t i) {
 
 }  // namespace
 
-absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
-                              std::string* value) {
+absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
+                                       std::string_view key, std::string* value) {
   std::string scratch;
   uint64_t page = root;
   for (size_t depth = 0; page != kNoPage; ++depth) {
@@ -101,18 +101,26 @@ absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_
       page = *child;
       continue;
     }
-    if (*i == node->count()) return false;
+    if (*i == node->count()) return TreeLookup::kAbsent;
     absl::StatusOr<RawEntry> e = node->Entry(*i);
     if (!e.ok()) return e.status();
     absl::StatusOr<std::string_view> k = EntryKey(pages, *e, &scratch);
     if (!k.ok()) return k.status();
-    if (*k != key) return false;
+    if (*k != key) return TreeLookup::kAbsent;
+    if (e->tombstone()) return TreeLookup::kDeleted;
     absl::StatusOr<std::string_view> v = EntryValue(pages, *e, &scratch);
     if (!v.ok()) return v.status();
     value->assign(v->data(), v->size());
-    return true;
+    return TreeLookup::kFound;
   }
-  return false;
+  return TreeLookup::kAbsent;
+}
+
+absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
+                              std::string* value) {
+  absl::StatusOr<TreeLookup> r = BTreeLookup(pages, root, key, value);
+  if (!r.ok()) return r.status();
+  return *r == TreeLookup::kFound;
 }
 
 bool BTreeIterator::Fail(absl::Status s) {
@@ -167,7 +175,8 @@ void BTreeIterator::Settle(bool forward) {
         return;
       }
       key_ = *k;
-      valid_ = true;
+      valid_ = lower_bound_.empty() || key_ >= lower_bound_;
+      if (!valid_) stack_.clear();  // only moving backward gets here
       return;
     }
     // Climb to the nearest ancestor with a sibling in that direction, then descend its edge.
@@ -180,6 +189,26 @@ void BTreeIterator::Settle(bool forward) {
       }
       if (!forward && up.index > 0) {
         --up.index;
+        // Every key of child `index` is below the separator after it: at or below the bound,
+        // the subtree holds nothing to see and may be freed already.
+        if (!lower_bound_.empty()) {
+          absl::StatusOr<RawEntry> e = up.node.Entry(up.index);
+          if (!e.ok()) {
+            Fail(e.status());
+            return;
+          }
+          std::string scratch;
+          absl::StatusOr<std::string_view> sep = EntryKey(*pages_, *e, &scratch);
+          if (!sep.ok()) {
+            Fail(sep.status());
+            return;
+          }
+          if (*sep <= lower_bound_) {
+            stack_.clear();
+            valid_ = false;
+            return;
+          }
+        }
         break;
       }
       stack_.pop_back();
@@ -213,6 +242,10 @@ void BTreeIterator::PrefetchFollowingLeaves() {
 }
 
 void BTreeIterator::SeekToFirst() {
+  if (!lower_bound_.empty()) {
+    Seek(lower_bound_);
+    return;
+  }
   stack_.clear();
   status_ = absl::OkStatus();
   valid_ = false;
@@ -229,6 +262,7 @@ void BTreeIterator::SeekToLast() {
 }
 
 void BTreeIterator::Seek(std::string_view target) {
+  if (!lower_bound_.empty() && target < lower_bound_) target = lower_bound_;
   stack_.clear();
   status_ = absl::OkStatus();
   valid_ = false;
@@ -261,6 +295,12 @@ void BTreeIterator::Seek(std::string_view target) {
 }
 
 void BTreeIterator::SeekForPrev(std::string_view target) {
+  if (!lower_bound_.empty() && target < lower_bound_) {
+    stack_.clear();
+    status_ = absl::OkStatus();
+    valid_ = false;
+    return;
+  }
   Seek(target);
   if (!status_.ok()) return;
   if (!valid_) {

@@ -16,13 +16,24 @@
 
 namespace ringkv {
 
-// True and the value if `key` is in the tree rooted at `root` (kNoPage: empty tree).
+enum class TreeLookup { kAbsent, kFound, kDeleted };
+
+// Looks `key` up in the tree rooted at `root` (kNoPage: empty tree): kFound with the value, or
+// kDeleted where a sorted run holds a tombstone for it.
+absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
+                                       std::string_view key, std::string* value);
+// True and the value if `key` is in the tree (a tombstone reads as absent).
 absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
                               std::string* value);
 
 class BTreeIterator {
  public:
   BTreeIterator(TreePageReader* pages, uint64_t root) : pages_(pages), root_(root) {}
+  // Keys below `bound` are not there, and neither may the pages that hold only such keys be
+  // read: a sorted run being merged frees its leaves below the merge's progress. Forward moves
+  // never go below a Seek target; moving backward stops at the separator before the bound.
+  BTreeIterator(TreePageReader* pages, uint64_t root, std::string lower_bound)
+      : pages_(pages), root_(root), lower_bound_(std::move(lower_bound)) {}
 
   // Not valid when positioned past either end or after an error (see status()).
   bool Valid() const { return valid_; }
@@ -34,6 +45,8 @@ class BTreeIterator {
   void Next();
   void Prev();
   std::string_view key() const { return key_; }
+  // A sorted run's tombstone (no value): the key was deleted.
+  bool deleted() const { return entry_.tombstone(); }
   // Reads an overflow value on first use.
   absl::StatusOr<std::string_view> value();
 
@@ -57,6 +70,7 @@ class BTreeIterator {
 
   TreePageReader* pages_;
   uint64_t root_;
+  std::string lower_bound_;  // empty: none
   std::vector<Level> stack_;
   bool valid_ = false;
   absl::Status status_;

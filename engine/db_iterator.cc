@@ -106,7 +106,8 @@ class MemSource final : public Source {
 
 class TreeSource final : public Source {
  public:
-  TreeSource(TreePageReader* pages, uint64_t root) : it_(pages, root) {}
+  TreeSource(TreePageReader* pages, uint64_t root, std::string lower_bound = {})
+      : it_(pages, root, std::move(lower_bound)) {}
   bool Valid() const override { return it_.Valid(); }
   void SeekGE(std::string_view target) override { it_.Seek(target); }
   void SeekLE(std::string_view target) override { it_.SeekForPrev(target); }
@@ -115,7 +116,7 @@ class TreeSource final : public Source {
   void Next() override { it_.Next(); }
   void Prev() override { it_.Prev(); }
   std::string_view key() const override { return it_.key(); }
-  bool deleted() const override { return false; }
+  bool deleted() const override { return it_.deleted(); }
   std::string_view value() override {
     absl::StatusOr<std::string_view> v = it_.value();
     if (!v.ok()) {
@@ -144,6 +145,10 @@ class DBIterator final : public Iterator {
     // Newest first: on equal keys the earlier source wins.
     sources_.push_back(std::make_unique<MemSource>(view_->mem.get(), seq));
     if (view_->imm) sources_.push_back(std::make_unique<MemSource>(view_->imm.get(), seq));
+    for (const SortedRunRef& r : view_->tree->runs()) {
+      sources_.push_back(std::make_unique<TreeSource>(&view_->tree->pages(), r.run.root,
+                                                      r.run.merged_below));
+    }
     sources_.push_back(
         std::make_unique<TreeSource>(&view_->tree->pages(), view_->tree->root()));
   }

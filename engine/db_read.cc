@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "engine/btree.h"
+#include "engine/published_lookup.h"
 #include "engine/db_iterator.h"
 #include "ringkv/size_limits.h"
 
@@ -57,10 +58,9 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
         break;
     }
   }
-  absl::StatusOr<bool> found =
-      BTreeGet(view->tree->pages(), view->tree->root(), key, &value);
+  absl::StatusOr<TreeLookup> found = LookupPublished(*view->tree, key, &value);
   if (!found.ok()) return found.status();
-  if (!*found) return absl::NotFoundError("key not found");
+  if (*found != TreeLookup::kFound) return absl::NotFoundError("key not found");
   return value;
 }
 
