@@ -35,6 +35,8 @@ struct ScaleConfig {
   uint64_t cold_gets = 20'000;   // random gets under the memory limit (0: skip that phase)
   double cold_max_seconds = 30;  // ... or fewer, when a store thrashes at the limit
   double memory_limit_fraction = 0.25;  // of the files on disk
+  uint64_t stall_samples = 300;  // sync puts idle, and while background work runs (0: skip)
+  double stall_max_seconds = 30; // cap of the busy part (the idle part: a third of it)
   StoreOptions store;
 };
 

@@ -20,9 +20,12 @@ int RunScaleBench(const std::string& dir) {
   config.warm_gets = absl::GetFlag(FLAGS_scale_gets);
   config.cold_gets = absl::GetFlag(FLAGS_scale_cold_gets);
   config.memory_limit_fraction = absl::GetFlag(FLAGS_scale_memory_fraction);
+  config.stall_samples = absl::GetFlag(FLAGS_scale_stall_samples);
+  config.stall_max_seconds = absl::GetFlag(FLAGS_scale_stall_seconds);
   config.store.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
   if (config.keys == 0) return Fail("bench", "--keys must be positive");
   if (!(config.memory_limit_fraction > 0)) return Fail("bench", "--scale_memory_fraction must be positive");
+  if (!(config.stall_max_seconds > 0)) return Fail("bench", "--scale_stall_seconds must be positive");
   if (!bench::ParseScaleMode(absl::GetFlag(FLAGS_scale_mode), &config.mode)) {
     return Fail("bench", absl::StrCat("--scale_mode: unknown mode '", absl::GetFlag(FLAGS_scale_mode),
                                       "' (one of insert, overwrite, mix)"));
