@@ -87,9 +87,10 @@ std::string FormatScaleTable(const Report& report) {
   if (report.scale.empty()) return "no store ran\n";
   const ScaleResult& first = report.scale.front();
   std::string out = absl::StrFormat(
-      "%s, %d keys of 16-19 bytes, values of 100 random bytes, sync=false, 1 thread%s\n\n",
+      "%s, %d keys of 16-19 bytes, values of 100 random bytes, sync=false, 1 thread%s%s\n\n",
       first.mode, first.keys,
-      first.mode == "insert" ? "" : " (the keys inserted first, not charted)");
+      first.mode == "insert" ? "" : " (the keys inserted first, not charted)",
+      report.repeat > 1 ? absl::StrFormat("; every figure the median of %d runs", report.repeat) : "");
   absl::StrAppend(&out, ChunkTable(report), "\n", SummaryTable(report), StallTable(report));
   absl::StrAppend(
       &out,
