@@ -86,6 +86,13 @@ absl::Status ReadIntoPageCache(const std::string& dir) {
   });
 }
 
+absl::Status SyncFilesUnder(const std::string& dir) {
+  return ForEachFile(dir, [](int fd, const std::string& path) {
+    if (::fdatasync(fd) != 0) return absl::InternalError(absl::StrCat("fdatasync ", path, ": ", Errno(errno)));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status EvictFromPageCache(const std::string& dir) {
   return ForEachFile(dir, [](int fd, const std::string& path) {
     // Dirty pages cannot be dropped: write them back first.
