@@ -167,6 +167,10 @@ Options Workload::DbOptions() const {
   // One-page checkpoint steps: every checkpoint of more than a few pages publishes the tree
   // several times, so crash points fall between and inside the steps.
   o.checkpoint_step_bytes = 4096;
+  // Sorted runs from the first checkpoints on, merged whenever there are more than two: crash
+  // points fall inside run writes, inside merge batches and at the merge's final publication.
+  o.run_merge_ratio = 4;
+  o.max_sorted_runs = 2;
   return o;
 }
 

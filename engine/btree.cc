@@ -83,8 +83,8 @@ absl::StatusOr<uint64_t> Child(const NodeView& node, uint32_t i) {
 
 }  // namespace
 
-absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
-                              std::string* value) {
+absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
+                                       std::string_view key, std::string* value) {
   std::string scratch;
   uint64_t page = root;
   for (size_t depth = 0; page != kNoPage; ++depth) {
@@ -101,18 +101,26 @@ absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_
       page = *child;
       continue;
     }
-    if (*i == node->count()) return false;
+    if (*i == node->count()) return TreeLookup::kAbsent;
     absl::StatusOr<RawEntry> e = node->Entry(*i);
     if (!e.ok()) return e.status();
     absl::StatusOr<std::string_view> k = EntryKey(pages, *e, &scratch);
     if (!k.ok()) return k.status();
-    if (*k != key) return false;
+    if (*k != key) return TreeLookup::kAbsent;
+    if (e->tombstone()) return TreeLookup::kDeleted;
     absl::StatusOr<std::string_view> v = EntryValue(pages, *e, &scratch);
     if (!v.ok()) return v.status();
     value->assign(v->data(), v->size());
-    return true;
+    return TreeLookup::kFound;
   }
-  return false;
+  return TreeLookup::kAbsent;
+}
+
+absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
+                              std::string* value) {
+  absl::StatusOr<TreeLookup> r = BTreeLookup(pages, root, key, value);
+  if (!r.ok()) return r.status();
+  return *r == TreeLookup::kFound;
 }
 
 bool BTreeIterator::Fail(absl::Status s) {

@@ -16,7 +16,13 @@
 
 namespace ringkv {
 
-// True and the value if `key` is in the tree rooted at `root` (kNoPage: empty tree).
+enum class TreeLookup { kAbsent, kFound, kDeleted };
+
+// Looks `key` up in the tree rooted at `root` (kNoPage: empty tree): kFound with the value, or
+// kDeleted where a sorted run holds a tombstone for it.
+absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
+                                       std::string_view key, std::string* value);
+// True and the value if `key` is in the tree (a tombstone reads as absent).
 absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
                               std::string* value);
 
@@ -34,6 +40,8 @@ class BTreeIterator {
   void Next();
   void Prev();
   std::string_view key() const { return key_; }
+  // A sorted run's tombstone (no value): the key was deleted.
+  bool deleted() const { return entry_.tombstone(); }
   // Reads an overflow value on first use.
   absl::StatusOr<std::string_view> value();
 

@@ -63,8 +63,9 @@ std::string ShortestSeparator(std::string_view a, std::string_view b) {
 
 class Merger {
  public:
-  Merger(TreePageReader& reader, TreePageWriter& writer)
-      : reader_(reader), writer_(writer), payload_(writer.payload_size()) {}
+  Merger(TreePageReader& reader, TreePageWriter& writer, bool keep_deletes)
+      : reader_(reader), writer_(writer), payload_(writer.payload_size()),
+        keep_deletes_(keep_deletes) {}
 
   absl::StatusOr<TreeMergeStats> Run(uint64_t old_root, absl::Span<const TreeChange> changes) {
     std::vector<OutNode> top;
@@ -294,6 +295,22 @@ class Merger {
     return absl::OkStatus();
   }
 
+  absl::Status AddTombstone(const TreeChange& c) {
+    uint8_t flags = kTombstone;
+    std::string_view key_part = c.key;
+    char key_id[8];
+    if (c.key.size() > MaxInlineKey(payload_)) {
+      absl::StatusOr<uint64_t> first = WriteChain(c.key);
+      if (!first.ok()) return first.status();
+      flags |= kKeyOverflow;
+      key_part = PageIdBytes(*first, key_id);
+    }
+    AddPending(c.key, [&](std::string* out) {
+      EncodeEntry(out, flags, static_cast<uint32_t>(c.key.size()), 0, key_part, "", true);
+    });
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<uint64_t> WriteChain(std::string_view bytes) {
     const size_t per_page = payload_ - kOverflowHeaderBytes;
     stats_.pages_written += std::max<size_t>(1, (bytes.size() + per_page - 1) / per_page);
@@ -360,6 +377,9 @@ class Merger {
       }
       if (!changes[c].deleted) {
         absl::Status s = AddPut(changes[c]);
+        if (!s.ok()) return s;
+      } else if (keep_deletes_) {
+        absl::Status s = AddTombstone(changes[c]);
         if (!s.ok()) return s;
       }
       ++c;
@@ -515,6 +535,7 @@ class Merger {
   TreePageReader& reader_;
   TreePageWriter& writer_;
   const size_t payload_;
+  const bool keep_deletes_;  // building a sorted run: deletions become tombstone entries
   TreeMergeStats stats_;
   std::vector<OutNode> out_;  // leaves written by the leaf range being merged
   PageRef held_;              // the node ReadNode parsed last
@@ -530,8 +551,15 @@ class Merger {
 absl::StatusOr<TreeMergeStats> MergeIntoTree(TreePageReader& reader, uint64_t old_root,
                                              absl::Span<const TreeChange> changes,
                                              TreePageWriter& writer) {
-  Merger m(reader, writer);
+  Merger m(reader, writer, /*keep_deletes=*/false);
   return m.Run(old_root, changes);
+}
+
+absl::StatusOr<TreeMergeStats> BuildRunTree(TreePageReader& reader,
+                                            absl::Span<const TreeChange> changes,
+                                            TreePageWriter& writer) {
+  Merger m(reader, writer, /*keep_deletes=*/true);
+  return m.Run(kNoPage, changes);
 }
 
 }  // namespace ringkv

@@ -34,6 +34,12 @@ absl::StatusOr<TreeMergeStats> MergeIntoTree(TreePageReader& reader, uint64_t ol
                                              absl::Span<const TreeChange> changes,
                                              TreePageWriter& writer);
 
+// Writes `changes` (sorted, each key at most once) as a new tree of packed leaves, deletions
+// kept as tombstone entries: a sorted run, read before the older runs and the main tree.
+absl::StatusOr<TreeMergeStats> BuildRunTree(TreePageReader& reader,
+                                            absl::Span<const TreeChange> changes,
+                                            TreePageWriter& writer);
+
 }  // namespace ringkv
 
 #endif  // RINGKV_ENGINE_BTREE_MERGE_H_

@@ -88,6 +88,10 @@ absl::StatusOr<RawEntry> NodeView::Entry(uint32_t i) const {
   p = DecodeVarint32(p, limit, &e.key_len);
   if (p != nullptr && leaf) p = DecodeVarint32(p, limit, &e.value_len);
   if (p == nullptr) return Corrupt(page_id_, absl::StrCat("entry ", i, " has a bad length"));
+  if ((e.flags & ~kKnownEntryFlags) != 0 ||
+      (e.tombstone() && (!leaf || e.value_len != 0 || e.value_overflow()))) {
+    return Corrupt(page_id_, absl::StrCat("entry ", i, " has bad flags ", e.flags));
+  }
   const size_t key_part = e.key_overflow() ? 8 : e.key_len;
   const size_t value_part = !leaf ? 0 : (e.value_overflow() ? 8 : e.value_len);
   if (static_cast<size_t>(limit - p) < key_part + value_part) {
@@ -128,8 +132,9 @@ absl::Status CollectOverflowPages(TreePageReader& reader, uint64_t first,
                                   std::vector<uint64_t>* pages) {
   // Bounded: a chain longer than the largest value could need is corrupt (a cycle, say).
   const size_t max_pages = (kMaxChainBytes / (reader.payload_size() - kOverflowHeaderBytes)) + 2;
+  const size_t start = pages->size();  // the caller may be collecting several chains
   for (uint64_t page = first; page != kNoPage;) {
-    if (pages->size() > max_pages) {
+    if (pages->size() - start > max_pages) {
       return absl::DataLossError(absl::StrCat("overflow chain from page ", first, " loops"));
     }
     absl::StatusOr<PageRef> ref = reader.Read(page);

@@ -30,6 +30,10 @@ inline constexpr size_t kMaxNodePrefix = 255;
 inline constexpr size_t kOverflowHeaderBytes = 16;  // kind u8, 3 reserved, bytes u32, next u64
 inline constexpr uint8_t kKeyOverflow = 1;
 inline constexpr uint8_t kValueOverflow = 2;
+// A deletion kept in a sorted run's leaf (no value): it hides older versions of the key in the
+// runs after it and the tree. The main tree never holds one.
+inline constexpr uint8_t kTombstone = 4;
+inline constexpr uint8_t kKnownEntryFlags = kKeyOverflow | kValueOverflow | kTombstone;
 // The longest chain a valid entry can need (a maximal value).
 inline constexpr size_t kMaxChainBytes = kMaxValueBytes;
 
@@ -49,6 +53,7 @@ struct RawEntry {
   std::string_view bytes;  // the whole encoded entry, for copying unchanged into a new leaf
   bool key_overflow() const { return flags & kKeyOverflow; }
   bool value_overflow() const { return flags & kValueOverflow; }
+  bool tombstone() const { return flags & kTombstone; }
   uint64_t key_page() const;
   uint64_t value_page() const;
 };

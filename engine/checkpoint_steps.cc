@@ -42,7 +42,7 @@ absl::StatusOr<TreeMergeStats> CheckpointInSteps(
         store.AbortCheckpoint();
         return merged.status();
       }
-      absl::Status s = store.CommitCheckpoint(merged->root, lsn);
+      absl::Status s = store.CommitCheckpoint(TreeRoots{merged->root, base->runs()}, lsn);
       if (!s.ok()) return s;
     }
     std::shared_ptr<TreeSnapshot> next = store.Current();

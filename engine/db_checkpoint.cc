@@ -6,6 +6,7 @@
 
 #include "engine/btree_merge.h"
 #include "engine/checkpoint_steps.h"
+#include "engine/run_checkpoint.h"
 #include "base/check.h"
 
 namespace ringkv {
@@ -86,6 +87,54 @@ void DBImpl::CheckpointLoop() {
 }
 
 absl::Status DBImpl::CheckpointImmutable() {
+  absl::Status s = CheckpointWaitingImmutable();
+  if (!s.ok()) return s;
+  // Merging the runs takes a while (it rewrites most of the tree): memtables that fill in the
+  // meantime are written as runs between its batches, so writers wait at most for a batch.
+  std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
+  const uint64_t tree_pages = MainTreePages(*parts_.tree, *tree);
+  uint64_t run_pages = 0;
+  for (const SortedRunRef& r : tree->runs()) run_pages += r.run.pages;
+  const bool merge =
+      !tree->runs().empty() &&
+      (tree->runs().size() > options_.max_sorted_runs ||
+       static_cast<double>(run_pages) >= options_.run_merge_ratio * static_cast<double>(tree_pages));
+  tree.reset();
+  if (!merge) return absl::OkStatus();
+  const uint64_t start_us = NowMicros();
+  // Close stops a merge between batches: every published state is whole, and the next open
+  // merges the runs again.
+  bool stopped = false;
+  const auto between = [this, &stopped]() -> absl::Status {
+    absl::Status s = CheckpointWaitingImmutable();
+    if (!s.ok()) return s;
+    absl::MutexLock lock(&mu_);
+    stopped = stopping_;
+    return stopped ? absl::CancelledError("closing") : absl::OkStatus();
+  };
+  absl::StatusOr<TreeMergeStats> merged = MergeRunsIntoTree(
+      *parts_.tree, StepPages(), between,
+      [this](std::shared_ptr<TreeSnapshot> next) { PublishTree(std::move(next)); });
+  if (stopped) return absl::OkStatus();
+  if (!merged.ok()) return merged.status();
+  RecordCheckpoint(NowMicros() - start_us, merged->pages_written);
+  run_merges_.fetch_add(1);
+  return absl::OkStatus();
+}
+
+uint64_t DBImpl::StepPages() const {
+  // The store's own page size: an existing database keeps the one it was created with.
+  return std::max<uint64_t>(1, options_.checkpoint_step_bytes / parts_.tree->page_size());
+}
+
+void DBImpl::PublishTree(std::shared_ptr<TreeSnapshot> tree) {
+  absl::MutexLock lock(&mu_);
+  auto next = std::make_shared<ReadView>(*current_);
+  next->tree = std::move(tree);
+  SetCurrent(std::move(next));
+}
+
+absl::Status DBImpl::CheckpointWaitingImmutable() {
   const uint64_t start_us = NowMicros();
   std::shared_ptr<MemTable> imm;
   uint64_t end_lsn;
@@ -94,24 +143,36 @@ absl::Status DBImpl::CheckpointImmutable() {
     imm = current_->imm;
     end_lsn = imm_end_lsn_;
   }
-  RINGKV_CHECK(imm != nullptr);
+  if (imm == nullptr) return absl::OkStatus();
   const std::vector<TreeChange> changes = NewestVersions(*imm);
   // The checkpoint claims every record below end_lsn; the log must hold them durably first, or
   // a crash could leave the log ending before the checkpoint and new records below it.
   absl::Status s = parts_.log->WaitDurable(end_lsn);
   if (!s.ok()) return s;
-  // Readers see each step's tree under the immutable memtable, which still answers for every
-  // key it holds, so what they read does not change while the steps land.
-  absl::StatusOr<TreeMergeStats> merged = CheckpointInSteps(
-      *parts_.tree, changes, end_lsn,
-      std::max<uint64_t>(1, options_.checkpoint_step_bytes / options_.page_size),
-      [this](std::shared_ptr<TreeSnapshot> tree) {
-        absl::MutexLock lock(&mu_);
-        auto next = std::make_shared<ReadView>(*current_);
-        next->tree = std::move(tree);
-        SetCurrent(std::move(next));
-      });
-  if (!merged.ok()) return merged.status();
+  // Readers see each published tree or run under the immutable memtable, which still answers
+  // for every key it holds, so what they read does not change while the checkpoint lands.
+  std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
+  const uint64_t tree_bytes = MainTreePages(*parts_.tree, *tree) * parts_.tree->page_size();
+  // While the tree is small next to a memtable, merging into it costs little: runs pay once
+  // a merge would rewrite much more than the memtable holds.
+  const bool as_run =
+      options_.run_merge_ratio > 0 &&
+      (!tree->runs().empty() || static_cast<double>(imm->ApproximateBytes()) <
+                                    options_.run_merge_ratio * static_cast<double>(tree_bytes));
+  tree.reset();
+  uint64_t pages_written = 0;
+  if (as_run) {
+    absl::StatusOr<uint64_t> written = PublishSortedRun(*parts_.tree, changes, end_lsn);
+    if (!written.ok()) return written.status();
+    pages_written = *written;
+    PublishTree(parts_.tree->Current());
+  } else {
+    absl::StatusOr<TreeMergeStats> merged = CheckpointInSteps(
+        *parts_.tree, changes, end_lsn, StepPages(),
+        [this](std::shared_ptr<TreeSnapshot> next) { PublishTree(std::move(next)); });
+    if (!merged.ok()) return merged.status();
+    pages_written = merged->pages_written;
+  }
   {
     absl::MutexLock lock(&mu_);
     RINGKV_CHECK(current_->imm == imm);
@@ -121,7 +182,7 @@ absl::Status DBImpl::CheckpointImmutable() {
     ++checkpoints_done_;
   }
   s = parts_.log->DropBelow(end_lsn);
-  RecordCheckpoint(NowMicros() - start_us, merged->pages_written);
+  RecordCheckpoint(NowMicros() - start_us, pages_written);
   return s;
 }
 

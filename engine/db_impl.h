@@ -88,7 +88,16 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   absl::Status MakeRoomForWrite(bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_, mu_);
   void CheckpointLoop();
+  // Checkpoints the immutable memtable, then merges the sorted runs into the tree if they
+  // have grown past the options' bounds.
   absl::Status CheckpointImmutable();
+  // Checkpoints the immutable memtable (if any): as a sorted run, or, while the tree is small
+  // next to it, merged straight into the tree.
+  absl::Status CheckpointWaitingImmutable();
+  // Pages a checkpoint step rewrites (Options::checkpoint_step_bytes).
+  uint64_t StepPages() const;
+  // current_ with `tree` in place of its tree.
+  void PublishTree(std::shared_ptr<TreeSnapshot> tree) ABSL_LOCKS_EXCLUDED(mu_);
   // Adds one finished checkpoint to the statistics GetProperty reports.
   void RecordCheckpoint(uint64_t micros, uint64_t pages_written);
   std::shared_ptr<const ReadView> CurrentView();
@@ -153,6 +162,7 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   std::atomic<uint64_t> checkpoint_micros_total_{0};
   std::atomic<uint64_t> checkpoint_micros_last_{0};
   std::atomic<uint64_t> checkpoint_pages_written_{0};
+  std::atomic<uint64_t> run_merges_{0};  // merges of the sorted runs into the tree
 
   // GetAsync work runs here so a caller's event loop never waits for a page read.
   TaskThread get_async_thread_;

@@ -115,7 +115,7 @@ class TreeSource final : public Source {
   void Next() override { it_.Next(); }
   void Prev() override { it_.Prev(); }
   std::string_view key() const override { return it_.key(); }
-  bool deleted() const override { return false; }
+  bool deleted() const override { return it_.deleted(); }
   std::string_view value() override {
     absl::StatusOr<std::string_view> v = it_.value();
     if (!v.ok()) {
@@ -144,6 +144,9 @@ class DBIterator final : public Iterator {
     // Newest first: on equal keys the earlier source wins.
     sources_.push_back(std::make_unique<MemSource>(view_->mem.get(), seq));
     if (view_->imm) sources_.push_back(std::make_unique<MemSource>(view_->imm.get(), seq));
+    for (const SortedRunRef& r : view_->tree->runs()) {
+      sources_.push_back(std::make_unique<TreeSource>(&view_->tree->pages(), r.run.root));
+    }
     sources_.push_back(
         std::make_unique<TreeSource>(&view_->tree->pages(), view_->tree->root()));
   }

@@ -32,6 +32,14 @@ absl::Status CheckOptions(const Options& o) {
                                                    " must be a multiple of ", wal::kBlockBytes,
                                                    ", at least ", wal::kMinSegmentBytes));
   }
+  if (!(o.run_merge_ratio >= 0 && o.run_merge_ratio <= 4)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("run_merge_ratio ", o.run_merge_ratio, " must be from 0 to 4"));
+  }
+  if (o.max_sorted_runs < 1 || o.max_sorted_runs > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_sorted_runs ", o.max_sorted_runs, " must be 1 to 256"));
+  }
   if (o.wal_max_writes_in_flight < 1 || o.wal_max_writes_in_flight > 64) {
     return absl::InvalidArgumentError(absl::StrCat(
         "wal_max_writes_in_flight ", o.wal_max_writes_in_flight, " must be 1 to 64"));

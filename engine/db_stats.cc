@@ -9,6 +9,39 @@
 #include "engine/btree.h"
 
 namespace ringkv {
+namespace {
+
+uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
+  uint64_t pages = 0;
+  for (const SortedRunRef& r : runs) pages += r.run.pages;
+  return pages;
+}
+
+// A run's keys ascend, its filter holds every one, and it has the entries its record says.
+absl::Status VerifyRun(TreePageReader& pages, const SortedRunRef& r) {
+  BTreeIterator it(&pages, r.run.root);
+  std::string prev;
+  uint64_t n = 0;
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++n) {
+    if (n > 0 && !(prev < it.key())) {
+      return absl::DataLossError(absl::StrCat("sorted run ", r.run.id, ": key #", n,
+                                              " does not follow the one before"));
+    }
+    if (!r.filter->MayContain(RunFilter::Hash(it.key()))) {
+      return absl::DataLossError(absl::StrCat("sorted run ", r.run.id, ": key #", n,
+                                              " is missing from its filter"));
+    }
+    prev.assign(it.key().data(), it.key().size());
+  }
+  if (!it.status().ok()) return it.status();
+  if (n != r.run.entries) {
+    return absl::DataLossError(absl::StrCat("sorted run ", r.run.id, " holds ", n,
+                                            " entries; its record says ", r.run.entries));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
   absl::Status s = CheckOpen();
@@ -39,8 +72,15 @@ absl::StatusOr<std::string> DBImpl::VerifyIntegrity() {
     }
   }
   if (!it.status().ok()) return it.status();
+  uint64_t run_entries = 0;
+  for (const SortedRunRef& r : v->tree->runs()) {
+    s = VerifyRun(v->tree->pages(), r);
+    if (!s.ok()) return s;
+    run_entries += r.run.entries;
+  }
   const TreeStoreStats stats = parts_.tree->stats();
-  return absl::StrCat("ok: ", keys, " keys in the tree, ", v->mem->entries(),
+  return absl::StrCat("ok: ", keys, " keys in the tree, ", run_entries, " entries in ",
+                      v->tree->runs().size(), " sorted runs, ", v->mem->entries(),
                       " entries in the memtable, ", stats.page_count, " pages (",
                       stats.free_pages, " free)");
 }
@@ -69,6 +109,9 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
        absl::StrCat(checkpoints ? checkpoint_micros_total_.load() / checkpoints : 0)},
       {"ringkv.checkpoint.pages_written", absl::StrCat(checkpoint_pages_written_.load())},
       {"ringkv.checkpoint.lsn", absl::StrCat(v->tree->checkpoint_lsn())},
+      {"ringkv.runs.count", absl::StrCat(v->tree->runs().size())},
+      {"ringkv.runs.pages", absl::StrCat(RunPages(v->tree->runs()))},
+      {"ringkv.runs.merges", absl::StrCat(run_merges_.load())},
       {"ringkv.pages.count", absl::StrCat(tree.page_count)},
       {"ringkv.pages.free", absl::StrCat(tree.free_pages)},
       {"ringkv.pages.cache_hits", absl::StrCat(tree.cache_hits)},

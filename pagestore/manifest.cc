@@ -65,7 +65,7 @@ std::string EncodeManifest(const Manifest& m) {
   }
   RINGKV_CHECK(m.root == kNoRoot ||
                !std::binary_search(m.free_pages.begin(), m.free_pages.end(), m.root));
-  RINGKV_CHECK(ManifestBytes(m.free_pages.size()) <= kMaxManifestBytes);
+  RINGKV_CHECK(ManifestBytes(m.free_pages.size(), m.catalog.size()) <= kMaxManifestBytes);
 
   std::string out(kManifestMagic, sizeof(kManifestMagic));
   PutFixed32(&out, kManifestVersion);
@@ -77,8 +77,10 @@ std::string EncodeManifest(const Manifest& m) {
   PutFixed64(&out, m.free_pages.size());
   RINGKV_DCHECK(out.size() == kManifestFreeListOffset);
   for (uint64_t p : m.free_pages) PutFixed64(&out, p);
+  PutFixed64(&out, m.catalog.size());
+  out.append(m.catalog);
   PutFixed64(&out, XXH3_64bits(out.data(), out.size()));
-  RINGKV_DCHECK(out.size() == ManifestBytes(m.free_pages.size()));
+  RINGKV_DCHECK(out.size() == ManifestBytes(m.free_pages.size(), m.catalog.size()));
   return out;
 }
 
@@ -103,14 +105,22 @@ absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& p
                                             " bytes, need at least ", kManifestMinBytes));
   }
   const uint64_t free_count = DecodeFixed64(b.data() + kManifestFreeCountOffset);
-  if (free_count > kMaxManifestBytes / 8 || b.size() != ManifestBytes(free_count)) {
+  if (free_count > kMaxManifestBytes / 8 || b.size() < ManifestBytes(free_count, 0)) {
     return absl::DataLossError(absl::StrCat(
         "MANIFEST ", path, " is truncated or too long: ", b.size(), " bytes, its free list of ",
         free_count, " pages needs ", free_count > kMaxManifestBytes / 8
                                           ? absl::StrCat("over ", kMaxManifestBytes)
-                                          : absl::StrCat(ManifestBytes(free_count))));
+                                          : absl::StrCat(ManifestBytes(free_count, 0))));
   }
-  const uint64_t checksum_offset = FreeEntryOffset(free_count);
+  const uint64_t catalog_offset = FreeEntryOffset(free_count) + kManifestCatalogLengthBytes;
+  const uint64_t catalog_bytes = DecodeFixed64(b.data() + FreeEntryOffset(free_count));
+  if (catalog_bytes > kMaxManifestBytes || b.size() != ManifestBytes(free_count, catalog_bytes)) {
+    return absl::DataLossError(absl::StrCat(
+        "MANIFEST ", path, " is truncated or too long: ", b.size(), " bytes, its catalog of ",
+        catalog_bytes, " bytes at offset ", catalog_offset, " ends at ",
+        catalog_offset + catalog_bytes + kManifestChecksumBytes));
+  }
+  const uint64_t checksum_offset = catalog_offset + catalog_bytes;
   const uint64_t stored = DecodeFixed64(b.data() + checksum_offset);
   const uint64_t actual = XXH3_64bits(b.data(), checksum_offset);
   if (stored != actual) {
@@ -128,6 +138,7 @@ absl::StatusOr<Manifest> DecodeManifest(std::string_view b, const std::string& p
   for (uint64_t i = 0; i < free_count; ++i) {
     m.free_pages[i] = DecodeFixed64(b.data() + FreeEntryOffset(i));
   }
+  m.catalog.assign(b.data() + catalog_offset, catalog_bytes);
   absl::Status s = CheckDecodedFields(m, path);
   if (!s.ok()) return s;
   return m;

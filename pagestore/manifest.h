@@ -21,6 +21,8 @@ struct Manifest {
   uint64_t checkpoint_lsn = 0;  // WAL records below this are in the tree
   uint64_t generation = 0;
   std::vector<uint64_t> free_pages;  // pages below page_count no version reaches
+  // The engine's catalog of sorted runs (their roots and filters); the page store only keeps it.
+  std::string catalog;
 };
 
 std::string EncodeManifest(const Manifest& m);

@@ -62,6 +62,7 @@ class PageStore {
     uint64_t checkpoint_lsn() const { return m_.checkpoint_lsn; }
     uint64_t generation() const { return m_.generation; }
     uint64_t page_count() const { return m_.page_count; }
+    const std::string& catalog() const { return m_.catalog; }
     // DataLoss if `id` is outside this version or the page fails its checks.
     absl::StatusOr<PageView> Read(uint64_t id) const;
     // Many pages in one round trip: on the pread path every page not in the cache is read by
@@ -105,7 +106,7 @@ class PageStore {
   // one's. DataLoss, with the checkpoint aborted and nothing published, if its frees show a
   // damaged tree: a page freed twice, freed while free (or reused by this checkpoint), or
   // beyond the file.
-  absl::Status Commit(uint64_t root, uint64_t checkpoint_lsn);
+  absl::Status Commit(uint64_t root, uint64_t checkpoint_lsn, std::string catalog = {});
   void Abort();
 
   // Reads every page in use and checks it; DataLoss naming the first bad page and offset.
@@ -146,7 +147,7 @@ class PageStore {
   void AbortLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The manifest this checkpoint would publish, and whether the tree's frees are consistent
   // (DataLoss naming the page: freed twice, freed while free, or reused and freed).
-  Manifest NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn) const
+  Manifest NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn, std::string catalog) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckNextManifestLocked(const Manifest& next) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

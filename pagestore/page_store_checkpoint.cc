@@ -103,8 +103,10 @@ void PageStore::AbortLocked() {
   next_page_count_ = published_.page_count;
 }
 
-Manifest PageStore::NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn) const {
+Manifest PageStore::NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn,
+                                       std::string catalog) const {
   Manifest next;
+  next.catalog = std::move(catalog);
   next.page_size = page_size_;
   next.root = root;
   next.page_count = next_page_count_;
@@ -202,7 +204,7 @@ absl::Status PageStore::WriteStaged(bool sync) {
   return absl::OkStatus();
 }
 
-absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn) {
+absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn, std::string catalog) {
   Manifest next;
   {
     absl::MutexLock lock(&mu_);
@@ -210,7 +212,7 @@ absl::Status PageStore::Commit(uint64_t root, uint64_t checkpoint_lsn) {
     // root is a page of the new version.
     RINGKV_CHECK(checkpoint_lsn >= published_.checkpoint_lsn);
     RINGKV_CHECK(root == kNoRoot || root < next_page_count_);
-    next = NextManifestLocked(root, checkpoint_lsn);
+    next = NextManifestLocked(root, checkpoint_lsn, std::move(catalog));
     absl::Status bad = CheckNextManifestLocked(next);
     if (!bad.ok()) {
       AbortLocked();  // nothing is published: the published version stays as it is

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/db_impl.h"
@@ -22,12 +23,15 @@ using Model = std::map<std::string, std::string>;
 class DbLogicTest : public ::testing::Test {
  protected:
   void Reopen(size_t memtable_bytes = 64 << 10) {
+    Options options;
+    options.memtable_bytes = memtable_bytes;
+    Reopen(options);
+  }
+  void Reopen(const Options& options) {
     db_.reset();
     DBParts parts;
     parts.log = std::make_unique<testing::MemLog>(log_state_);
     parts.tree = std::make_unique<testing::MemTreeStore>(tree_state_);
-    Options options;
-    options.memtable_bytes = memtable_bytes;
     auto db = DBImpl::Start(options, "memdb", std::move(parts));
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
@@ -136,6 +140,71 @@ TEST_F(DbLogicTest, RandomOperationsMatchModelAcrossCheckpointsAndReopens) {
     }
     ExpectMatches(model);
   }
+}
+
+uint64_t Property(DB& db, std::string_view name) {
+  absl::StatusOr<std::string> v = db.GetProperty(name);
+  EXPECT_TRUE(v.ok()) << name << ": " << v.status();
+  uint64_t n = 0;
+  EXPECT_TRUE(v.ok() && absl::SimpleAtoi(*v, &n)) << name;
+  return n;
+}
+
+// With options that make nearly every checkpoint a sorted run and merge the runs often, reads
+// must see the newest version across memtables, runs (tombstones included) and the tree, in
+// every state a merge publishes, and after reopens in the middle of it all.
+TEST_F(DbLogicTest, RandomOperationsMatchModelWithSortedRunsAndMerges) {
+  Options options;
+  options.memtable_bytes = 16 << 10;
+  options.run_merge_ratio = 4;  // runs as soon as the tree is a quarter of a memtable
+  options.max_sorted_runs = 3;
+  options.checkpoint_step_bytes = 4096;  // merges in many published batches
+  uint64_t most_runs = 0;
+  uint64_t merges = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    log_state_ = std::make_shared<testing::MemLogState>();
+    tree_state_ = std::make_shared<testing::MemTreeState>();
+    Reopen(options);
+    std::mt19937_64 rng(seed);
+    Model model;
+    for (int step = 0; step < 6000; ++step) {
+      const int op = static_cast<int>(rng() % 100);
+      const std::string key = absl::StrCat("k", rng() % 3000);
+      if (op < 55) {
+        const std::string value(20 + rng() % 80, static_cast<char>('a' + rng() % 26));
+        ASSERT_TRUE(db_->Put({}, key, value).ok());
+        model[key] = value;
+      } else if (op < 75) {
+        ASSERT_TRUE(db_->Delete({}, key).ok());
+        model.erase(key);
+      } else if (op < 97) {
+        auto got = db_->Get({}, key);
+        auto want = model.find(key);
+        if (want == model.end()) {
+          ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound) << key;
+        } else {
+          ASSERT_TRUE(got.ok()) << key << ": " << got.status();
+          ASSERT_EQ(*got, want->second) << key;
+        }
+      } else if (op < 98) {
+        ASSERT_TRUE(db_->Checkpoint().ok());
+        most_runs = std::max(most_runs, Property(*db_, "ringkv.runs.count"));
+        ExpectMatches(model);
+      } else if (op < 99) {
+        merges += Property(*db_, "ringkv.runs.merges");
+        Reopen(options);
+        ExpectMatches(model);
+      }
+    }
+    ExpectMatches(model);
+    merges += Property(*db_, "ringkv.runs.merges");
+    auto verified = db_->VerifyIntegrity();
+    ASSERT_TRUE(verified.ok()) << verified.status();
+  }
+  // The test is only worth its time if both structures were in play.
+  EXPECT_GT(most_runs, 0u);
+  EXPECT_GT(merges, 0u);
 }
 
 TEST_F(DbLogicTest, SnapshotSeesThePastAcrossCheckpoints) {

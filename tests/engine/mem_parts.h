@@ -133,6 +133,9 @@ struct MemTreeState {
   absl::Mutex mu;
   std::map<uint64_t, std::string> pages;
   uint64_t root = kNoPage;
+  // The sorted runs (filters included: they survive a simulated reopen like the pages).
+  std::shared_ptr<const std::vector<SortedRunRef>> runs =
+      std::make_shared<const std::vector<SortedRunRef>>();
   uint64_t checkpoint_lsn = 0;
   uint64_t generation = 0;
   uint64_t next_page = 1;
@@ -146,10 +149,12 @@ class MemTreeStore : public TreeStore, public TreePageWriter {
 
   class PinnedTree : public TreeSnapshot, public TreePageReader {
    public:
-    PinnedTree(MemTreeStore* store, uint64_t root, uint64_t lsn, uint64_t gen)
-        : store_(store), root_(root), lsn_(lsn), gen_(gen) {}
+    PinnedTree(MemTreeStore* store, uint64_t root,
+               std::shared_ptr<const std::vector<SortedRunRef>> runs, uint64_t lsn, uint64_t gen)
+        : store_(store), root_(root), runs_(std::move(runs)), lsn_(lsn), gen_(gen) {}
     ~PinnedTree() override { store_->Unpin(gen_); }
     uint64_t root() const override { return root_; }
+    const std::vector<SortedRunRef>& runs() const override { return *runs_; }
     uint64_t checkpoint_lsn() const override { return lsn_; }
     uint64_t generation() const override { return gen_; }
     TreePageReader& pages() override { return *this; }
@@ -167,18 +172,22 @@ class MemTreeStore : public TreeStore, public TreePageWriter {
 
    private:
     MemTreeStore* store_;
-    uint64_t root_, lsn_, gen_;
+    uint64_t root_;
+    std::shared_ptr<const std::vector<SortedRunRef>> runs_;
+    uint64_t lsn_, gen_;
   };
 
   std::shared_ptr<TreeSnapshot> Current() override {
     absl::MutexLock lock(&state_->mu);
     ++pins_[state_->generation];
-    return std::make_shared<PinnedTree>(this, state_->root, state_->checkpoint_lsn, state_->generation);
+    return std::make_shared<PinnedTree>(this, state_->root, state_->runs, state_->checkpoint_lsn,
+                                        state_->generation);
   }
   absl::StatusOr<TreePageWriter*> BeginCheckpoint() override { return this; }
-  absl::Status CommitCheckpoint(uint64_t root, uint64_t lsn) override {
+  absl::Status CommitCheckpoint(const TreeRoots& roots, uint64_t lsn) override {
     absl::MutexLock lock(&state_->mu);
-    state_->root = root;
+    state_->root = roots.tree;
+    state_->runs = std::make_shared<const std::vector<SortedRunRef>>(roots.runs);
     state_->checkpoint_lsn = lsn;
     pending_free_[state_->generation].insert(freed_.begin(), freed_.end());
     freed_.clear();
@@ -194,6 +203,7 @@ class MemTreeStore : public TreeStore, public TreePageWriter {
     return s;
   }
   absl::Status Verify() override { return absl::OkStatus(); }
+  uint32_t page_size() const override { return 4096; }
 
   absl::StatusOr<uint64_t> Allocate() override {
     absl::MutexLock lock(&state_->mu);

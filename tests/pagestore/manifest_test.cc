@@ -27,6 +27,7 @@ Manifest Sample() {
   m.checkpoint_lsn = 4096;
   m.generation = 3;
   m.free_pages = {2, 5, 11};
+  m.catalog = "runs";
   return m;
 }
 
@@ -38,6 +39,8 @@ std::string EncodeWithFreeList(Manifest m, const std::vector<uint64_t>& free) {
   bytes.resize(kManifestFreeCountOffset);
   PutFixed64(&bytes, free.size());
   for (uint64_t p : free) PutFixed64(&bytes, p);
+  PutFixed64(&bytes, m.catalog.size());
+  bytes.append(m.catalog);
   PutFixed64(&bytes, XXH3_64bits(bytes.data(), bytes.size()));
   return bytes;
 }
@@ -45,7 +48,7 @@ std::string EncodeWithFreeList(Manifest m, const std::vector<uint64_t>& free) {
 TEST(ManifestTest, EncodedFieldsSitWhereTheFormatSays) {
   const Manifest m = Sample();
   const std::string b = EncodeManifest(m);
-  ASSERT_EQ(b.size(), ManifestBytes(3));
+  ASSERT_EQ(b.size(), ManifestBytes(3, 4));
   EXPECT_EQ(b.substr(kManifestMagicOffset, 8), "RKVMANIF");
   EXPECT_EQ(DecodeFixed32(b.data() + kManifestVersionOffset), kManifestVersion);
   EXPECT_EQ(DecodeFixed32(b.data() + kManifestPageSizeOffset), 8192u);
@@ -55,6 +58,8 @@ TEST(ManifestTest, EncodedFieldsSitWhereTheFormatSays) {
   EXPECT_EQ(DecodeFixed64(b.data() + kManifestGenerationOffset), 3u);
   EXPECT_EQ(DecodeFixed64(b.data() + kManifestFreeCountOffset), 3u);
   EXPECT_EQ(DecodeFixed64(b.data() + kManifestFreeListOffset + 8), 5u);
+  EXPECT_EQ(DecodeFixed64(b.data() + kManifestFreeListOffset + 24), 4u);  // catalog length
+  EXPECT_EQ(b.substr(kManifestFreeListOffset + 32, 4), "runs");
 }
 
 TEST(ManifestTest, DecodeReadsBackWhatEncodeWrote) {
@@ -67,6 +72,7 @@ TEST(ManifestTest, DecodeReadsBackWhatEncodeWrote) {
   EXPECT_EQ(d->checkpoint_lsn, m.checkpoint_lsn);
   EXPECT_EQ(d->generation, m.generation);
   EXPECT_EQ(d->free_pages, m.free_pages);
+  EXPECT_EQ(d->catalog, m.catalog);
 }
 
 TEST(ManifestTest, DecodeRefusesAFreeListOutOfOrder) {

@@ -340,10 +340,15 @@ TEST_P(PageStoreTest, ManifestDamageGetsSpecificErrors) {
   EXPECT_THAT(std::string(load().message()), HasSubstr("checksum"));
 
   bad = good;
-  bad[8] = 2;
+  bad[8] = 3;
   WriteFileOrDie(path, bad);
   EXPECT_EQ(load().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(load().message()), HasSubstr("version 2"));
+  EXPECT_THAT(std::string(load().message()), HasSubstr("version 3"));
+  // A database of the format before sorted runs is named as such, with the version this reads.
+  bad[8] = 1;
+  WriteFileOrDie(path, bad);
+  EXPECT_EQ(load().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(load().message()), HasSubstr("format version 1; this ringkv reads version 2"));
 
   WriteFileOrDie(path, "garbage that is long enough to be a manifest, but is not one at all");
   EXPECT_THAT(std::string(load().message()), HasSubstr("bad magic"));

@@ -1,0 +1,50 @@
+// A sorted run is a memtable written as its own packed B+tree in the page file (deletions as
+// tombstones) with a Bloom filter, read after the memtables and before the main tree, newest
+// run first. Runs let a checkpoint write each memtable once, sequentially, and merge many of
+// them into the main tree together, so the tree is rewritten once per many memtables, not once
+// per memtable. The published runs are listed, newest first, in the MANIFEST's catalog bytes.
+#ifndef RINGKV_ENGINE_SORTED_RUN_H_
+#define RINGKV_ENGINE_SORTED_RUN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/run_filter.h"
+#include "engine/tree_pages.h"
+
+namespace ringkv {
+
+struct SortedRun {
+  uint64_t root = kNoPage;    // its B+tree (kNoPage: no entries)
+  uint64_t filter = kNoPage;  // first page of the filter's overflow chain
+  uint32_t filter_bytes = 0;
+  bool has_overflow = false;  // some entry has an overflow chain (freeing must read leaves)
+  uint64_t entries = 0;
+  uint64_t pages = 0;         // tree, overflow and filter pages
+  uint64_t id = 0;            // unique, increasing: newer runs have larger ids
+};
+
+// A published run with its filter in memory (loaded once, shared by every snapshot).
+struct SortedRunRef {
+  SortedRun run;
+  std::shared_ptr<const RunFilter> filter;
+};
+
+// The catalog bytes for `runs` (newest first), and their decoder: DataLoss naming `where` and
+// the offset if the bytes are damaged, a run refers to a page at or beyond `page_count`, or the
+// ids are not decreasing.
+std::string EncodeRunCatalog(const std::vector<SortedRun>& runs);
+absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
+                                                        uint64_t page_count,
+                                                        const std::string& where);
+
+// Every page of `run` (tree, overflow chains, filter chain), for freeing it once it is merged.
+absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
+                             std::vector<uint64_t>* pages);
+
+}  // namespace ringkv
+
+#endif  // RINGKV_ENGINE_SORTED_RUN_H_
