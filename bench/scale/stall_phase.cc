@@ -2,11 +2,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "bench/report/sample_percentiles.h"
 #include "bench/scale/scale_keys.h"
 
@@ -89,6 +93,34 @@ absl::StatusOr<double> TimedSyncPut(KvStore& kv, uint64_t keys, ScaleRandom& rng
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
+// The engine's own counters of its background work (ringkv's checkpoints and merges of sorted
+// runs), so the report says which work the busy samples ran beside: a checkpoint that writes a
+// memtable as a run is short, a merge of the runs into the tree is long. Empty for stores
+// without statistics.
+std::map<std::string, double> WorkCounters(KvStore& kv) {
+  static constexpr const char* kNames[] = {"ringkv.checkpoints", "ringkv.runs.merges"};
+  std::map<std::string, double> counters;
+  absl::StatusOr<std::string> stats = kv.Statistics();
+  if (!stats.ok()) return counters;
+  for (absl::string_view line : absl::StrSplit(*stats, '\n', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    double v = 0;
+    for (const char* name : kNames) {
+      if (f.first == name && absl::SimpleAtod(f.second, &v)) counters[name] = v;
+    }
+  }
+  return counters;
+}
+
+std::string CounterDeltas(const std::map<std::string, double>& before, const std::map<std::string, double>& after) {
+  std::vector<std::string> parts;
+  for (const auto& [name, v] : after) {
+    auto it = before.find(name);
+    if (it != before.end()) parts.push_back(absl::StrCat(name, " +", v - it->second));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
 int Fail(ScaleLineWriter& out, const std::string& store, const char* step, const absl::Status& s) {
   out.Error(absl::StrCat(store, " ", step, ": ", s.message()));
   return 1;
@@ -129,6 +161,7 @@ int RunScaleStallPhase(const std::string& store, const ScaleConfig& c, const std
   }
   ReportSamples(out, "idle", idle);
 
+  const std::map<std::string, double> counters_before = WorkCounters(kv);
   writer.running = true;
   std::thread background([&] { writer.Run(kv, c.keys, probe); });
   std::vector<double> busy;
@@ -156,6 +189,9 @@ int RunScaleStallPhase(const std::string& store, const ScaleConfig& c, const std
   if (!failed.ok()) return Fail(out, store, "sync put (stall phase, busy)", failed);
   if (!writer.status.ok()) return Fail(out, store, "non-sync put (stall phase)", writer.status);
   ReportSamples(out, "busy", busy);
+  if (const std::string deltas = CounterDeltas(counters_before, WorkCounters(kv)); !deltas.empty()) {
+    out.Note(absl::StrCat("stall phase, over the busy part: ", deltas));
+  }
   out.Figure("stall_background_puts", static_cast<double>(writer.puts.load()));
   out.Figure("stall_background_runs", static_cast<double>(runs));
   if (busy.empty()) {
