@@ -195,8 +195,8 @@ int RunScaleStallPhase(const std::string& store, const ScaleConfig& c, const std
   out.Figure("stall_background_puts", static_cast<double>(writer.puts.load()));
   out.Figure("stall_background_runs", static_cast<double>(runs));
   if (busy.empty()) {
-    out.Note(absl::StrCat("stall phase: no ", kv.BackgroundWorkName(), " ran within ", c.stall_max_seconds,
-                          " s of non-sync puts"));
+    out.Note(absl::StrCat("stall phase: the background work watched (", kv.BackgroundWorkName(),
+                          ") was not seen running within ", c.stall_max_seconds, " s of non-sync puts"));
   }
   out.Figure("stall_seconds", SecondsSince(phase_start));
   return 0;
