@@ -175,7 +175,8 @@ void BTreeIterator::Settle(bool forward) {
         return;
       }
       key_ = *k;
-      valid_ = true;
+      valid_ = lower_bound_.empty() || key_ >= lower_bound_;
+      if (!valid_) stack_.clear();  // only moving backward gets here
       return;
     }
     // Climb to the nearest ancestor with a sibling in that direction, then descend its edge.
@@ -188,6 +189,26 @@ void BTreeIterator::Settle(bool forward) {
       }
       if (!forward && up.index > 0) {
         --up.index;
+        // Every key of child `index` is below the separator after it: at or below the bound,
+        // the subtree holds nothing to see and may be freed already.
+        if (!lower_bound_.empty()) {
+          absl::StatusOr<RawEntry> e = up.node.Entry(up.index);
+          if (!e.ok()) {
+            Fail(e.status());
+            return;
+          }
+          std::string scratch;
+          absl::StatusOr<std::string_view> sep = EntryKey(*pages_, *e, &scratch);
+          if (!sep.ok()) {
+            Fail(sep.status());
+            return;
+          }
+          if (*sep <= lower_bound_) {
+            stack_.clear();
+            valid_ = false;
+            return;
+          }
+        }
         break;
       }
       stack_.pop_back();
@@ -221,6 +242,10 @@ void BTreeIterator::PrefetchFollowingLeaves() {
 }
 
 void BTreeIterator::SeekToFirst() {
+  if (!lower_bound_.empty()) {
+    Seek(lower_bound_);
+    return;
+  }
   stack_.clear();
   status_ = absl::OkStatus();
   valid_ = false;
@@ -237,6 +262,7 @@ void BTreeIterator::SeekToLast() {
 }
 
 void BTreeIterator::Seek(std::string_view target) {
+  if (!lower_bound_.empty() && target < lower_bound_) target = lower_bound_;
   stack_.clear();
   status_ = absl::OkStatus();
   valid_ = false;
@@ -269,6 +295,12 @@ void BTreeIterator::Seek(std::string_view target) {
 }
 
 void BTreeIterator::SeekForPrev(std::string_view target) {
+  if (!lower_bound_.empty() && target < lower_bound_) {
+    stack_.clear();
+    status_ = absl::OkStatus();
+    valid_ = false;
+    return;
+  }
   Seek(target);
   if (!status_.ok()) return;
   if (!valid_) {

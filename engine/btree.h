@@ -29,6 +29,11 @@ absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_
 class BTreeIterator {
  public:
   BTreeIterator(TreePageReader* pages, uint64_t root) : pages_(pages), root_(root) {}
+  // Keys below `bound` are not there, and neither may the pages that hold only such keys be
+  // read: a sorted run being merged frees its leaves below the merge's progress. Forward moves
+  // never go below a Seek target; moving backward stops at the separator before the bound.
+  BTreeIterator(TreePageReader* pages, uint64_t root, std::string lower_bound)
+      : pages_(pages), root_(root), lower_bound_(std::move(lower_bound)) {}
 
   // Not valid when positioned past either end or after an error (see status()).
   bool Valid() const { return valid_; }
@@ -65,6 +70,7 @@ class BTreeIterator {
 
   TreePageReader* pages_;
   uint64_t root_;
+  std::string lower_bound_;  // empty: none
   std::vector<Level> stack_;
   bool valid_ = false;
   absl::Status status_;

@@ -106,7 +106,8 @@ class MemSource final : public Source {
 
 class TreeSource final : public Source {
  public:
-  TreeSource(TreePageReader* pages, uint64_t root) : it_(pages, root) {}
+  TreeSource(TreePageReader* pages, uint64_t root, std::string lower_bound = {})
+      : it_(pages, root, std::move(lower_bound)) {}
   bool Valid() const override { return it_.Valid(); }
   void SeekGE(std::string_view target) override { it_.Seek(target); }
   void SeekLE(std::string_view target) override { it_.SeekForPrev(target); }
@@ -145,7 +146,8 @@ class DBIterator final : public Iterator {
     sources_.push_back(std::make_unique<MemSource>(view_->mem.get(), seq));
     if (view_->imm) sources_.push_back(std::make_unique<MemSource>(view_->imm.get(), seq));
     for (const SortedRunRef& r : view_->tree->runs()) {
-      sources_.push_back(std::make_unique<TreeSource>(&view_->tree->pages(), r.run.root));
+      sources_.push_back(std::make_unique<TreeSource>(&view_->tree->pages(), r.run.root,
+                                                      r.run.merged_below));
     }
     sources_.push_back(
         std::make_unique<TreeSource>(&view_->tree->pages(), view_->tree->root()));

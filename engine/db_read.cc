@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "engine/btree.h"
+#include "engine/published_lookup.h"
 #include "engine/db_iterator.h"
 #include "ringkv/size_limits.h"
 
@@ -57,22 +58,9 @@ absl::StatusOr<std::string> DBImpl::Get(const ReadOptions& options, std::string_
         break;
     }
   }
-  const std::vector<SortedRunRef>& runs = view->tree->runs();
-  if (!runs.empty()) {
-    const uint64_t hash = RunFilter::Hash(key);
-    for (const SortedRunRef& r : runs) {
-      if (!r.filter->MayContain(hash)) continue;
-      absl::StatusOr<TreeLookup> in_run =
-          BTreeLookup(view->tree->pages(), r.run.root, key, &value);
-      if (!in_run.ok()) return in_run.status();
-      if (*in_run == TreeLookup::kFound) return value;
-      if (*in_run == TreeLookup::kDeleted) return absl::NotFoundError("key not found");
-    }
-  }
-  absl::StatusOr<bool> found =
-      BTreeGet(view->tree->pages(), view->tree->root(), key, &value);
+  absl::StatusOr<TreeLookup> found = LookupPublished(*view->tree, key, &value);
   if (!found.ok()) return found.status();
-  if (!*found) return absl::NotFoundError("key not found");
+  if (*found != TreeLookup::kFound) return absl::NotFoundError("key not found");
   return value;
 }
 

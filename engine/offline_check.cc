@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/db_files.h"
+#include "engine/offline_runs.h"
 #include "engine/storage_factory.h"
 
 namespace ringkv {
@@ -45,6 +46,7 @@ absl::StatusOr<OfflineDb> OpenOffline(const Options& options, const std::string&
     damage->push_back({manifest_path, 0, std::string(m.status().message())});
   } else {
     db.manifest = std::move(*m);
+    db.runs = DecodeOfflineCatalog(*db.manifest, manifest_path, damage);
   }
   const std::string pages_path = absl::StrCat(dir, "/", kPagesFile);
   if (db.manifest) {

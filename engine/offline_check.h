@@ -1,6 +1,6 @@
 // What CheckDB and SalvageDB share: the inspection of a database directory that reads files
-// only — its file set, MANIFEST, page file, tree and log — reporting every damaged place
-// through one callback.
+// only — its file set, MANIFEST (with its catalog of sorted runs), page file, tree, runs and
+// log — reporting every damaged place through one callback.
 #ifndef RINGKV_ENGINE_OFFLINE_CHECK_H_
 #define RINGKV_ENGINE_OFFLINE_CHECK_H_
 
@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "engine/lock_file.h"
 #include "engine/offline_pages.h"
+#include "engine/sorted_run.h"
 #include "pagestore/manifest.h"
 #include "ringkv/options.h"
 #include "ringkv/salvage.h"
@@ -26,6 +27,9 @@ struct OfflineDb {
   std::unique_ptr<LockFile> lock;
   std::optional<pagestore::Manifest> manifest;  // unset: missing or damaged (reported)
   std::unique_ptr<OfflinePages> pages;          // unset: no usable page file (reported)
+  // The manifest's sorted runs, newest first; unset: no manifest, or its catalog is damaged
+  // (reported).
+  std::optional<std::vector<SortedRun>> runs;
   bool wal_dir = false;
 };
 

@@ -11,6 +11,7 @@
 #include "base/check.h"
 #include "engine/btree_node.h"
 #include "engine/storage_factory.h"
+#include "pagestore/manifest_format.h"
 #include "pagestore/page_store.h"
 
 namespace ringkv {
@@ -57,10 +58,12 @@ class PageTreeStore final : public TreeStore, public TreePageWriter {
       : store_(std::move(store)) {}
 
   // Decodes the published catalog and reads every run's filter: a damaged catalog or filter is
-  // an error at open, never at a read.
-  absl::Status LoadRuns() {
+  // an error at open, never at a read. Errors name the MANIFEST in `dir` (the catalog is its
+  // bytes) and the page.
+  absl::Status LoadRuns(const std::string& dir) {
     std::shared_ptr<pagestore::PageStore::PinnedPages> v = store_->Current();
-    const std::string where = absl::StrCat("the MANIFEST of generation ", v->generation());
+    const std::string where = absl::StrCat(dir, "/", pagestore::kManifestName, " (generation ",
+                                           v->generation(), ")");
     absl::StatusOr<std::vector<SortedRun>> runs =
         DecodeRunCatalog(v->catalog(), v->page_count(), where);
     if (!runs.ok()) return runs.status();
@@ -68,11 +71,16 @@ class PageTreeStore final : public TreeStore, public TreePageWriter {
                             store_->payload_size(), false);
     auto refs = std::make_shared<std::vector<SortedRunRef>>();
     for (const SortedRun& r : *runs) {
+      const std::string filter_where =
+          absl::StrCat("page ", r.filter, " of ", dir, "/pages.db (sorted run ", r.id,
+                       " of ", where, ")");
       std::string bytes;
       absl::Status s = ReadOverflow(reader, r.filter, r.filter_bytes, &bytes);
-      if (!s.ok()) return s;
-      absl::StatusOr<std::unique_ptr<RunFilter>> f =
-          RunFilter::Decode(bytes, absl::StrCat("page ", r.filter));
+      if (!s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("the filter at ", filter_where, ": ",
+                                                   s.message()));
+      }
+      absl::StatusOr<std::unique_ptr<RunFilter>> f = RunFilter::Decode(bytes, filter_where);
       if (!f.ok()) return f.status();
       refs->push_back(SortedRunRef{r, std::shared_ptr<const RunFilter>(std::move(*f))});
     }
@@ -147,7 +155,7 @@ absl::StatusOr<std::unique_ptr<TreeStore>> OpenPageTreeStore(io::IoBackend& io,
   absl::StatusOr<std::unique_ptr<pagestore::PageStore>> s = pagestore::PageStore::Open(io, dir, po);
   if (!s.ok()) return s.status();
   auto store = std::make_unique<PageTreeStore>(std::move(*s));
-  absl::Status loaded = store->LoadRuns();
+  absl::Status loaded = store->LoadRuns(dir);
   if (!loaded.ok()) return loaded;
   return std::unique_ptr<TreeStore>(std::move(store));
 }

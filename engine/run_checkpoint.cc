@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
@@ -13,9 +14,6 @@
 
 namespace ringkv {
 namespace {
-
-// Fewer changes than this per batch would publish a manifest for little work.
-constexpr size_t kMinBatchChanges = 4096;
 
 uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
   uint64_t pages = 0;
@@ -68,7 +66,7 @@ absl::StatusOr<bool> ReadBatch(TreePageReader& pages, const std::vector<SortedRu
                                const std::string* from, size_t limit, ChangeBatch* batch) {
   std::vector<std::unique_ptr<BTreeIterator>> its;
   for (const SortedRunRef& r : runs) {
-    auto it = std::make_unique<BTreeIterator>(&pages, r.run.root);
+    auto it = std::make_unique<BTreeIterator>(&pages, r.run.root, r.run.merged_below);
     if (from != nullptr) {
       it->Seek(*from);
     } else {
@@ -172,7 +170,7 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
       entries += r.run.entries;
     }
     const uint64_t batches = std::max<uint64_t>(1, MainTreePages(store, *base) / step_pages);
-    batch_limit = std::max<uint64_t>(kMinBatchChanges, entries / batches + 1);
+    batch_limit = entries / batches + 1;
   }
   TreeMergeStats total;
   // The runs being merged, oldest last: always the tail of the published list, since new runs
@@ -186,6 +184,46 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
     RINGKV_CHECK(v.runs().size() >= runs.size() &&
                  v.runs()[v.runs().size() - runs.size()].run.id == runs.front().run.id);
     return runs;
+  };
+  // Each run's leaves in key order, and how many of them are freed: a leaf goes once every key
+  // it can hold is below the merge's progress (its upper bound, the next leaf's lower bound, is
+  // at or below it), so the runs give their room back as the tree takes their keys.
+  struct Progress {
+    std::vector<RunLeaf> leaves;
+    size_t freed = 0;
+  };
+  absl::flat_hash_map<uint64_t, Progress> progress;
+  {
+    std::shared_ptr<TreeSnapshot> base = store.Current();
+    for (const SortedRunRef& r : taken(*base)) {
+      absl::StatusOr<std::vector<RunLeaf>> leaves = ListRunLeaves(base->pages(), r.run);
+      if (!leaves.ok()) return leaves.status();
+      Progress& p = progress[r.run.id];
+      p.leaves = std::move(*leaves);
+      // A merge that stopped (a crash, a close) freed the leaves below its bound already.
+      while (p.freed + 1 < p.leaves.size() && !r.run.merged_below.empty() &&
+             p.leaves[p.freed + 1].lo <= r.run.merged_below) {
+        ++p.freed;
+      }
+    }
+  }
+  // Frees the leaves of `r` that hold only keys below `bound`, and records the bound.
+  const auto release = [&](TreePageReader& pages, TreePageWriter& writer, SortedRunRef* r,
+                           const std::string& bound) -> absl::Status {
+    Progress& p = progress[r->run.id];
+    std::vector<uint64_t> freed;
+    while (p.freed + 1 < p.leaves.size() && p.leaves[p.freed + 1].lo <= bound) {
+      absl::Status s = CollectLeafPages(pages, p.leaves[p.freed].page, r->run.has_overflow,
+                                        &freed);
+      if (!s.ok()) return s;
+      ++p.freed;
+    }
+    RINGKV_CHECK(freed.size() < r->run.pages);  // the filter and last leaf stay till the end
+    for (uint64_t id : freed) writer.Free(id);
+    r->run.pages -= freed.size();
+    r->run.merged_below = bound;
+    total.pages_freed += freed.size();
+    return absl::OkStatus();
   };
   std::string resume;
   bool started = false;
@@ -210,7 +248,17 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
           store.AbortCheckpoint();
           return merged.status();
         }
-        const TreeRoots roots{merged->root, base->runs()};
+        TreeRoots roots{merged->root, base->runs()};
+        if (!done) {
+          for (SortedRunRef& r : roots.runs) {
+            if (!merging.contains(r.run.id)) continue;
+            absl::Status s = release(base->pages(), **writer, &r, resume);
+            if (!s.ok()) {
+              store.AbortCheckpoint();
+              return s;
+            }
+          }
+        }
         const uint64_t lsn = base->checkpoint_lsn();
         base.reset();
         absl::Status s = store.CommitCheckpoint(roots, lsn);

@@ -1,7 +1,11 @@
-// SalvageDB: copies what still passes its checks into a new database (ringkv/salvage.h).
+// SalvageDB: copies what still passes its checks into a new database (ringkv/salvage.h). The
+// newest version of a key wins, as in the database: the tree's entries go first, then each
+// sorted run's from the oldest run to the newest (a put overwrites, a tombstone deletes), then
+// the log after the checkpoint.
 #include "absl/strings/str_cat.h"
 #include "engine/db_files.h"
 #include "engine/offline_check.h"
+#include "engine/offline_runs.h"
 #include "engine/tree_walk.h"
 #include "ringkv/db.h"
 #include "ringkv/salvage.h"
@@ -22,7 +26,8 @@ std::string RangeText(const std::optional<std::string>& lo, const std::optional<
 
 std::string SalvageReport::Summary() const {
   return absl::StrCat(keys_written, " keys written (", tree_keys, " entries from the tree, ",
-                      log_records, " records from the log); ", lost.size(),
+                      run_entries, " from sorted runs, ", log_records, " records from the log); ",
+                      lost.size(),
                       lost.empty() ? " losses" : " losses, listed above");
 }
 
@@ -54,20 +59,44 @@ absl::StatusOr<SalvageReport> SalvageDB(const Options& options, std::string_view
 
   if (src->manifest && src->pages) {
     const pagestore::Manifest& m = *src->manifest;
+    // `run` empty for the tree. A run's lost keys are not simply missing: older versions of
+    // them (in older runs or the tree) are what the output holds, and a lost deletion is undone.
+    auto lose = [&](const std::string& run, const TreeLoss& loss) {
+      r.lost.push_back(
+          {src->pages->path(), loss.page == kNoPage ? 0 : loss.page * m.page_size,
+           absl::StrCat(run.empty() ? "" : absl::StrCat(run, ": "), "keys ",
+                        RangeText(loss.lo, loss.hi), " of page ", loss.page, " not recovered: ",
+                        loss.cause.message(),
+                        run.empty() ? "" : "; older versions of them, if any, are kept instead")});
+    };
+    auto copy = [&](std::string_view key, std::string_view value, bool deleted) {
+      if (deleted) {
+        batch.Delete(key);
+      } else {
+        batch.Put(key, value);
+      }
+      if (batch.ByteSize() >= kBatchBytes) flush();
+    };
     const TreeWalkStats stats = WalkTree(
-        *src->pages, m.root,
-        [&](std::string_view key, std::string_view value) {
-          batch.Put(key, value);
-          if (batch.ByteSize() >= kBatchBytes) flush();
-        },
-        [&](const TreeLoss& loss) {
-          r.lost.push_back({src->pages->path(), loss.page == kNoPage ? 0 : loss.page * m.page_size,
-                            absl::StrCat("keys ", RangeText(loss.lo, loss.hi), " of page ",
-                                         loss.page, " not recovered: ", loss.cause.message())});
-        },
+        *src->pages, m.root, copy, [&](const TreeLoss& loss) { lose("", loss); },
         [](uint64_t) {});
     r.tree_keys = stats.keys;
     flush();
+    if (src->runs) {
+      for (auto run = src->runs->rbegin(); run != src->runs->rend(); ++run) {
+        const std::string name = RunName(*run);
+        const TreeWalkStats run_stats = WalkTree(
+            *src->pages, run->root, copy, [&](const TreeLoss& loss) { lose(name, loss); },
+            [](uint64_t) {}, TreeWalkKind::kSortedRun);
+        r.run_entries += run_stats.keys;
+        flush();
+      }
+    } else {
+      r.lost.push_back({absl::StrCat(from, "/", kManifestFile), CatalogOffset(m),
+                        "the sorted runs are not recovered (their catalog is damaged): keys "
+                        "written since the tree was last merged may be missing or old, and "
+                        "keys deleted since may be back"});
+    }
   } else if (!src->manifest) {
     r.lost.push_back({absl::StrCat(from, "/", kPagesFile), 0,
                       "the checkpointed tree is not recovered: without a MANIFEST its root is "

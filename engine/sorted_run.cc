@@ -17,7 +17,8 @@ bool RunIsWellFormed(const SortedRun& r) {
          (r.root == kNoPage) == (r.entries == 0);
 }
 
-// Levels above the leaves, along the leftmost path.
+// Levels above the leaves, along the rightmost path: a part-merged run has freed leaves on
+// the left, never its last one.
 absl::StatusOr<size_t> RunHeight(TreePageReader& reader, uint64_t page) {
   for (size_t height = 0; height <= kMaxDepth; ++height) {
     absl::StatusOr<PageRef> ref = reader.Read(page);
@@ -28,7 +29,7 @@ absl::StatusOr<size_t> RunHeight(TreePageReader& reader, uint64_t page) {
     if (node->count() == 0) {
       return absl::DataLossError(absl::StrCat("sorted run page ", page, " has no child"));
     }
-    page = node->child(0);
+    page = node->child(node->count() - 1);
   }
   return absl::DataLossError("sorted run deeper than 32 levels (a cycle?)");
 }
@@ -76,6 +77,33 @@ absl::Status CollectSubtree(TreePageReader& reader, uint64_t page, size_t height
   return absl::OkStatus();
 }
 
+// The internal pages of the subtree at `page` (and their separators' overflow chains).
+absl::Status CollectInternalPages(TreePageReader& reader, uint64_t page, size_t height,
+                                  std::vector<uint64_t>* pages) {
+  if (height == 0) return absl::OkStatus();
+  absl::StatusOr<PageRef> ref = reader.Read(page);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+  if (!node.ok()) return node.status();
+  if (node->kind() != TreePageKind::kInternal) {
+    return absl::DataLossError(absl::StrCat("sorted run page ", page, " should be internal"));
+  }
+  pages->push_back(page);
+  for (uint32_t i = 0; i + 1 < node->count(); ++i) {
+    absl::StatusOr<RawEntry> e = node->Entry(i);
+    if (!e.ok()) return e.status();
+    if (e->key_overflow()) {
+      absl::Status s = CollectOverflowPages(reader, e->key_page(), pages);
+      if (!s.ok()) return s;
+    }
+  }
+  for (uint32_t i = 0; i < node->count(); ++i) {
+    absl::Status s = CollectInternalPages(reader, node->child(i), height - 1, pages);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
@@ -94,8 +122,10 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
     PutFixed64(&out, r.entries);
     PutFixed64(&out, r.pages);
     PutFixed64(&out, r.id);
+    RINGKV_CHECK(r.merged_below.size() <= kMaxRunBoundBytes);
+    PutFixed32(&out, static_cast<uint32_t>(r.merged_below.size()));
+    out.append(r.merged_below);
   }
-  RINGKV_DCHECK(out.size() == kRunCatalogHeaderBytes + runs.size() * kRunRecordBytes);
   return out;
 }
 
@@ -114,12 +144,17 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
                                             version, "; this ringkv reads ",
                                             kRunCatalogVersion));
   }
-  if (count > kMaxSortedRuns || b.size() != kRunCatalogHeaderBytes + count * kRunRecordBytes) {
+  if (count > kMaxSortedRuns) {
     return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, " lists ", count,
-                                            " runs in ", b.size(), " bytes"));
+                                            " runs (at most ", kMaxSortedRuns, ")"));
   }
+  size_t off = kRunCatalogHeaderBytes;
   for (uint32_t i = 0; i < count; ++i) {
-    const size_t off = kRunCatalogHeaderBytes + i * kRunRecordBytes;
+    const auto damaged = [&](const char* what) {
+      return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, ": run ", i,
+                                              " (record at offset ", off, ") ", what));
+    };
+    if (b.size() - off < kRunRecordBytes + kRunBoundLengthBytes) return damaged("is truncated");
     const char* p = b.data() + off;
     SortedRun r;
     r.root = DecodeFixed64(p);
@@ -130,16 +165,106 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
     r.entries = DecodeFixed64(p + 24);
     r.pages = DecodeFixed64(p + 32);
     r.id = DecodeFixed64(p + 40);
+    const uint32_t bound = DecodeFixed32(p + kRunRecordBytes);
+    if (bound > kMaxRunBoundBytes ||
+        b.size() - off - kRunRecordBytes - kRunBoundLengthBytes < bound) {
+      return damaged("has a bad bound length");
+    }
+    r.merged_below.assign(p + kRunRecordBytes + kRunBoundLengthBytes, bound);
     const bool pages_ok = (r.root == kNoPage || r.root < page_count) && r.filter < page_count &&
                           r.pages <= page_count;
-    if ((flags & ~kRunHasOverflow) != 0 || !RunIsWellFormed(r) || !pages_ok ||
-        (i > 0 && runs.back().id <= r.id)) {
-      return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, ": run ", i,
-                                              " (record at offset ", off, ") is damaged"));
+    if ((flags & ~kRunHasOverflow) != 0 || !RunIsWellFormed(r) || !pages_ok) {
+      return damaged("is damaged");
     }
-    runs.push_back(r);
+    if (i > 0 && runs.back().id <= r.id) return damaged("is out of order (ids must decrease)");
+    runs.push_back(std::move(r));
+    off += kRunRecordBytes + kRunBoundLengthBytes + bound;
+  }
+  if (off != b.size()) {
+    return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, " has ",
+                                            b.size() - off, " bytes after its last run"));
   }
   return runs;
+}
+
+absl::StatusOr<std::vector<RunLeaf>> ListRunLeaves(TreePageReader& reader,
+                                                    const SortedRun& run) {
+  std::vector<RunLeaf> leaves;
+  if (run.root == kNoPage) return leaves;
+  absl::StatusOr<size_t> height = RunHeight(reader, run.root);
+  if (!height.ok()) return height.status();
+  if (*height == 0) {
+    leaves.push_back(RunLeaf{run.root, ""});
+    return leaves;
+  }
+  // Depth-first over the internal levels, each child with its lower bound.
+  struct Frame {
+    uint64_t page;
+    size_t height;
+    std::string lo;
+  };
+  std::vector<Frame> todo{{run.root, *height, ""}};
+  std::string scratch;
+  while (!todo.empty()) {
+    Frame f = std::move(todo.back());
+    todo.pop_back();
+    absl::StatusOr<PageRef> ref = reader.Read(f.page);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+    if (!node.ok()) return node.status();
+    if (node->kind() != TreePageKind::kInternal || node->count() == 0) {
+      return absl::DataLossError(absl::StrCat("sorted run ", run.id, " page ", f.page,
+                                              " should be an internal node"));
+    }
+    std::vector<Frame> children;
+    for (uint32_t i = 0; i < node->count(); ++i) {
+      Frame c{node->child(i), f.height - 1, f.lo};
+      if (c.page == kNoPage) {
+        return absl::DataLossError(absl::StrCat("sorted run page ", f.page, " child ", i,
+                                                " is no page"));
+      }
+      if (i > 0) {
+        absl::StatusOr<RawEntry> e = node->Entry(i - 1);
+        if (!e.ok()) return e.status();
+        absl::StatusOr<std::string_view> k = EntryKey(reader, *e, &scratch);
+        if (!k.ok()) return k.status();
+        c.lo = std::string(*k);
+      }
+      children.push_back(std::move(c));
+    }
+    if (f.height == 1) {
+      for (Frame& c : children) leaves.push_back(RunLeaf{c.page, std::move(c.lo)});
+    } else {
+      for (auto it = children.rbegin(); it != children.rend(); ++it) todo.push_back(std::move(*it));
+    }
+  }
+  return leaves;
+}
+
+absl::Status CollectLeafPages(TreePageReader& reader, uint64_t page, bool has_overflow,
+                              std::vector<uint64_t>* pages) {
+  pages->push_back(page);
+  if (!has_overflow) return absl::OkStatus();
+  absl::StatusOr<PageRef> ref = reader.Read(page);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+  if (!node.ok()) return node.status();
+  if (node->kind() != TreePageKind::kLeaf) {
+    return absl::DataLossError(absl::StrCat("sorted run page ", page, " should be a leaf"));
+  }
+  for (uint32_t i = 0; i < node->count(); ++i) {
+    absl::StatusOr<RawEntry> e = node->Entry(i);
+    if (!e.ok()) return e.status();
+    if (e->key_overflow()) {
+      absl::Status s = CollectOverflowPages(reader, e->key_page(), pages);
+      if (!s.ok()) return s;
+    }
+    if (e->value_overflow()) {
+      absl::Status s = CollectOverflowPages(reader, e->value_page(), pages);
+      if (!s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
@@ -148,8 +273,22 @@ absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
   if (run.root != kNoPage) {
     absl::StatusOr<size_t> height = RunHeight(reader, run.root);
     if (!height.ok()) return height.status();
-    absl::Status s = CollectSubtree(reader, run.root, *height, run.has_overflow, pages);
-    if (!s.ok()) return s;
+    if (run.merged_below.empty()) {
+      absl::Status s = CollectSubtree(reader, run.root, *height, run.has_overflow, pages);
+      if (!s.ok()) return s;
+    } else {
+      // Part-merged: the internal nodes, and the leaves not freed yet (those whose upper
+      // bound, the next leaf's lower bound, is above merged_below).
+      absl::Status s = CollectInternalPages(reader, run.root, *height, pages);
+      if (!s.ok()) return s;
+      absl::StatusOr<std::vector<RunLeaf>> leaves = ListRunLeaves(reader, run);
+      if (!leaves.ok()) return leaves.status();
+      for (size_t i = 0; i < leaves->size(); ++i) {
+        if (i + 1 < leaves->size() && (*leaves)[i + 1].lo <= run.merged_below) continue;
+        s = CollectLeafPages(reader, (*leaves)[i].page, run.has_overflow, pages);
+        if (!s.ok()) return s;
+      }
+    }
   }
   absl::Status s = CollectOverflowPages(reader, run.filter, pages);
   if (!s.ok()) return s;

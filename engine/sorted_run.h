@@ -25,6 +25,9 @@ struct SortedRun {
   uint64_t entries = 0;
   uint64_t pages = 0;         // tree, overflow and filter pages
   uint64_t id = 0;            // unique, increasing: newer runs have larger ids
+  // Set while a merge into the tree is under way: keys below it are in the tree already, and
+  // the leaves holding only such keys are freed (readers must not look below it).
+  std::string merged_below;
 };
 
 // A published run with its filter in memory (loaded once, shared by every snapshot).
@@ -41,9 +44,22 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
                                                         uint64_t page_count,
                                                         const std::string& where);
 
-// Every page of `run` (tree, overflow chains, filter chain), for freeing it once it is merged.
+// Every page of `run` still in use (tree, overflow chains, filter chain; not the leaves freed
+// below merged_below), for freeing it once it is merged; DataLoss if that is not run.pages.
 absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
                              std::vector<uint64_t>* pages);
+
+// The leaves of a run's tree in key order, each with the lower bound of its keys (the first
+// has none: empty), read from its internal nodes only.
+struct RunLeaf {
+  uint64_t page;
+  std::string lo;
+};
+absl::StatusOr<std::vector<RunLeaf>> ListRunLeaves(TreePageReader& reader, const SortedRun& run);
+
+// The pages of leaf `page` and of its overflow chains.
+absl::Status CollectLeafPages(TreePageReader& reader, uint64_t page, bool has_overflow,
+                              std::vector<uint64_t>* pages);
 
 }  // namespace ringkv
 

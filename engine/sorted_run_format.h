@@ -13,8 +13,9 @@ inline constexpr uint32_t kRunCatalogVersion = 1;
 // Catalog: version u32, run count u32, then one record per run, newest first.
 inline constexpr size_t kRunCatalogHeaderBytes = 8;
 // Record: root u64, filter u64 (first page of its chain), filter bytes u32, flags u32,
-// entries u64, pages u64, id u64.
-inline constexpr size_t kRunRecordBytes = 48;
+// entries u64, pages u64, id u64, then merged_below's length u32 and bytes.
+inline constexpr size_t kRunRecordBytes = 48;  // the fixed part
+inline constexpr size_t kRunBoundLengthBytes = 4;
 inline constexpr uint32_t kRunHasOverflow = 1;  // flag: some entry has an overflow chain
 // More runs than this is a damaged catalog (the engine merges long before).
 inline constexpr uint32_t kMaxSortedRuns = 1024;
@@ -27,6 +28,8 @@ inline constexpr uint32_t kRunFilterBitsPerKey = 10;
 inline constexpr size_t kRunFilterBlockBytes = 64;
 
 static_assert(kRunRecordBytes == 8 + 8 + 4 + 4 + 8 + 8 + 8);
+// A bound is a key: at most kMaxKeyBytes (ringkv/size_limits.h) plus one byte.
+inline constexpr size_t kMaxRunBoundBytes = (16u << 10) + 1;
 static_assert(kRunFilterBlockBytes * 8 == 512, "probes take 9 bits of the hash each");
 static_assert(kRunFilterProbes * 9 <= 64);
 

@@ -14,8 +14,9 @@ constexpr int kMaxDepth = 64;
 
 class Walker {
  public:
-  Walker(TreePageReader& pages, TreeEntryFn on_entry, TreeLossFn on_loss, TreePageFn on_page)
-      : pages_(pages), on_entry_(on_entry), on_loss_(on_loss), on_page_(on_page) {}
+  Walker(TreePageReader& pages, TreeEntryFn on_entry, TreeLossFn on_loss, TreePageFn on_page,
+         TreeWalkKind kind)
+      : pages_(pages), on_entry_(on_entry), on_loss_(on_loss), on_page_(on_page), kind_(kind) {}
 
   TreeWalkStats Run(uint64_t root) {
     if (root != kNoPage) Visit(root, std::nullopt, std::nullopt, 0);
@@ -106,6 +107,20 @@ class Walker {
                                               ": key out of order or outside its node's range")));
         continue;
       }
+      if (e->tombstone()) {
+        last_key_ = std::string(*k);
+        if (kind_ == TreeWalkKind::kMainTree) {
+          // Read as a value it would be an empty one: a key deleted in a run would reappear.
+          Lose(id, std::string(*k), std::string(*k) + '\0',
+               absl::DataLossError(absl::StrCat("leaf page ", id, " entry ", i, " is a "
+                                                "tombstone, which the main tree never holds")));
+          continue;
+        }
+        on_entry_(*k, {}, true);
+        ++stats_.keys;
+        ++stats_.tombstones;
+        continue;
+      }
       absl::StatusOr<std::string_view> v = EntryValue(pages_, *e, &value_scratch);
       if (!v.ok()) {
         Lose(id, std::string(*k), std::string(*k) + '\0', v.status());
@@ -113,7 +128,7 @@ class Walker {
         continue;
       }
       last_key_ = std::string(*k);
-      on_entry_(*k, *v);
+      on_entry_(*k, *v, false);
       ++stats_.keys;
     }
   }
@@ -122,6 +137,7 @@ class Walker {
   TreeEntryFn on_entry_;
   TreeLossFn on_loss_;
   TreePageFn on_page_;
+  const TreeWalkKind kind_;
   absl::flat_hash_set<uint64_t> reached_;
   std::optional<std::string> last_key_;  // the last key delivered, for the order check
   TreeWalkStats stats_;
@@ -130,8 +146,8 @@ class Walker {
 }  // namespace
 
 TreeWalkStats WalkTree(TreePageReader& pages, uint64_t root, TreeEntryFn on_entry,
-                       TreeLossFn on_loss, TreePageFn on_page) {
-  Walker w(pages, on_entry, on_loss, on_page);
+                       TreeLossFn on_loss, TreePageFn on_page, TreeWalkKind kind) {
+  Walker w(pages, on_entry, on_loss, on_page, kind);
   return w.Run(root);
 }
 

@@ -30,9 +30,12 @@ struct CheckReport {
   uint64_t pages_checked = 0;  // pages in use whose checksum was verified
   uint64_t bad_pages = 0;
   uint64_t tree_keys = 0;      // keys readable in the checkpointed tree
+  uint64_t sorted_runs = 0;    // sorted runs the MANIFEST lists (newer writes above the tree)
+  uint64_t run_entries = 0;    // entries readable in them: puts and deletions
   uint64_t log_records = 0;    // whole, verified records in the log after the checkpoint
   uint64_t log_damage = 0;     // damaged stretches and bad segment files of the log
-  uint64_t other_damage = 0;   // the manifest, unknown or missing files, tree structure
+  uint64_t other_damage = 0;   // the manifest and its catalog, unknown or missing files, the
+                               // structure of the tree and runs
   bool ok() const { return damage.empty(); }
   // One line: "ok: ..." or "N problems: ...".
   std::string Summary() const;
@@ -44,6 +47,7 @@ absl::StatusOr<CheckReport> CheckDB(const Options& options, std::string_view pat
 
 struct SalvageReport {
   uint64_t tree_keys = 0;     // entries copied from the checkpointed tree
+  uint64_t run_entries = 0;   // puts and deletions applied from the sorted runs after them
   uint64_t log_records = 0;   // log records applied after them
   uint64_t keys_written = 0;  // keys in the new database
   // What could not be recovered: key ranges of unreadable pages, LSN ranges of the log, files.
@@ -52,7 +56,9 @@ struct SalvageReport {
 };
 
 // Creates a new database at `to` (which must not exist) with everything of `from` that passes
-// its checksums: the tree's readable entries, then the log's readable records in LSN order.
+// its checksums: the tree's readable entries, then the sorted runs' readable puts and deletions
+// from the oldest run to the newest, then the log's readable records in LSN order (so the
+// newest version of each key wins).
 // A record or page that fails its checks is left out and listed in `lost`, never guessed at.
 absl::StatusOr<SalvageReport> SalvageDB(const Options& options, std::string_view from,
                                         std::string_view to);

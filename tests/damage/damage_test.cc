@@ -1,7 +1,10 @@
-// The damage test: copies of one database (a checkpointed tree with overflow values, and a log
-// of more than a tear window after it) are damaged in the ordinary ways — flipped bits, a
-// zeroed 4 KiB block, truncation, a deleted file, a stray file of garbage, bytes appended — in
-// pages.db, MANIFEST and the WAL segments, at random places. On each copy `ringkv check`,
+// The damage test: copies of two databases — a checkpointed tree with overflow values and a log
+// of more than a tear window after it; and one whose checkpoints wrote sorted runs (a small
+// memtable next to the tree: runs holding overwrites, tombstones and overflow values, with
+// their filters, then a short log) — are damaged in the ordinary ways — flipped bits, a zeroed
+// 4 KiB block, truncation, a deleted file, a stray file of garbage, bytes appended — in
+// pages.db, MANIFEST and the WAL segments, at random places, and, in the second database, in
+// the pages of its runs and their filters and in the MANIFEST's catalog of runs. On each copy `ringkv check`,
 // `get` and `scan` run through the CLI binary and CheckDB/Open/Get/iteration through the API
 // (in a child process, so a crash is counted, not fatal). Every call must end with the right
 // answer or a clear error naming the database: 0 crashes, 0 hangs, 0 wrong answers (a value or
@@ -30,6 +33,9 @@
 #include "gtest/gtest.h"
 #include "ringkv/db.h"
 #include "ringkv/salvage.h"
+#include "base/coding.h"
+#include "engine/sorted_run_format.h"
+#include "tests/damage/run_layout.h"
 #include "tests/support/shell.h"
 #include "tests/support/temp_dir.h"
 #include "tools/escaping.h"
@@ -47,6 +53,8 @@ constexpr int kDefaultCliEvery = 4;
 constexpr int kCallTimeoutSeconds = 60;
 constexpr int kCheckpointedKeys = 3000;
 constexpr int kLogOps = 500;
+constexpr int kRunsTreeKeys = 6000;
+constexpr int kRunRounds = 5;
 
 using KeyMap = std::map<std::string, std::string>;
 
@@ -77,7 +85,18 @@ struct Reference {
   KeyMap keys;
   std::vector<std::string> probe_keys;  // present, deleted and never-written keys
   std::string scan_output;              // what `ringkv scan` prints
+  // The database with runs: where they lie (its runs' pages, the MANIFEST and its catalog).
+  std::optional<::ringkv::testing::RunLayout> runs;
 };
+
+// What a reference holds, once its writes are done: the probe keys and what a scan prints.
+void FinishReference(Reference& r, int max_key) {
+  for (int i = 0; i < max_key; i += 37) r.probe_keys.push_back(Key(i));
+  r.probe_keys.push_back("never-written");
+  for (const auto& [k, v] : r.keys) {
+    absl::StrAppend(&r.scan_output, tools::Escape(k), "\t", tools::Escape(v), "\n");
+  }
+}
 
 Reference BuildReference() {
   Reference r;
@@ -119,11 +138,67 @@ Reference BuildReference() {
     }
   }
   EXPECT_TRUE((*db)->Close().ok());
-  for (int i = 0; i < kCheckpointedKeys + kLogOps; i += 37) r.probe_keys.push_back(Key(i));
-  r.probe_keys.push_back("never-written");
-  for (const auto& [k, v] : r.keys) {
-    absl::StrAppend(&r.scan_output, tools::Escape(k), "\t", tools::Escape(v), "\n");
+  FinishReference(r, kCheckpointedKeys + kLogOps);
+  return r;
+}
+
+// The database with sorted runs: a tree several memtables big, then rounds of overwrites,
+// deletions (tombstones in a run) and new keys with overflow values, each checkpointed as a run
+// (run_merge_ratio keeps them unmerged), then a log shorter than a memtable.
+Reference BuildRunsReference() {
+  Reference r;
+  r.dir = std::make_unique<TempDir>();
+  r.db = r.dir->Join("runs");
+  Options o = DbOptions();
+  o.memtable_bytes = 64u << 10;
+  o.run_merge_ratio = 2;
+  auto db = DB::Open(o, r.db);
+  EXPECT_TRUE(db.ok()) << db.status();
+  std::mt19937_64 rng(11);
+  WriteBatch batch;
+  for (int i = 0; i < kRunsTreeKeys; ++i) {
+    const size_t len = i % 97 == 0 ? 5000 + rng() % 3000 : 8 + rng() % 120;
+    r.keys[Key(i)] = ValueOf(i, len);
+    batch.Put(Key(i), r.keys[Key(i)]);
+    if (batch.Count() == 200) {
+      EXPECT_TRUE((*db)->Write({}, batch).ok());
+      batch.Clear();
+    }
   }
+  EXPECT_TRUE((*db)->Write({}, batch).ok());
+  EXPECT_TRUE((*db)->Checkpoint().ok());
+  for (int round = 0; round < kRunRounds; ++round) {
+    batch.Clear();
+    for (int j = 0; j < 250; ++j) {
+      const int kind = static_cast<int>(rng() % 10);
+      const int i = static_cast<int>(rng() % kRunsTreeKeys);
+      if (kind < 5) {
+        r.keys[Key(i)] = ValueOf(i + 1000000 * (round + 1), 8 + rng() % 120);
+        batch.Put(Key(i), r.keys[Key(i)]);
+      } else if (kind < 8) {
+        r.keys.erase(Key(i));
+        batch.Delete(Key(i));
+        r.probe_keys.push_back(Key(i));
+      } else {
+        const int k = kRunsTreeKeys + round * 250 + j;
+        r.keys[Key(k)] = ValueOf(k, kind == 9 && j % 5 == 0 ? 5000 + rng() % 2000 : 100);
+        batch.Put(Key(k), r.keys[Key(k)]);
+      }
+    }
+    EXPECT_TRUE((*db)->Write({}, batch).ok());
+    EXPECT_TRUE((*db)->Checkpoint().ok());
+  }
+  absl::StatusOr<std::string> runs = (*db)->GetProperty("ringkv.runs.count");
+  EXPECT_TRUE(runs.ok() && std::stoi(*runs) >= 3) << "the checkpoints must write runs";
+  for (int j = 0; j < 30; ++j) {
+    const int i = static_cast<int>(rng() % kRunsTreeKeys);
+    r.keys[Key(i)] = ValueOf(i + 7000000, 1000);
+    EXPECT_TRUE((*db)->Put({}, Key(i), r.keys[Key(i)]).ok());
+  }
+  EXPECT_TRUE((*db)->Close().ok());
+  r.runs = ::ringkv::testing::ReadRunLayout(r.db);
+  EXPECT_GE(r.runs->runs.size(), 3u);
+  FinishReference(r, kRunsTreeKeys + kRunRounds * 250);
   return r;
 }
 
@@ -160,6 +235,12 @@ std::vector<std::string> Files(const std::string& db) {
   return out;
 }
 
+std::string RandomBytes(std::mt19937_64& rng, size_t n) {
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
 // The part of a file worth damaging: up to just past its last non-zero byte (the zeros of a
 // preallocated segment or of fallocated pages are damaged too, but less often).
 size_t InterestingBytes(const std::string& bytes) {
@@ -168,13 +249,101 @@ size_t InterestingBytes(const std::string& bytes) {
   return std::min(bytes.size(), end + 4096);
 }
 
-std::string RandomBytes(std::mt19937_64& rng, size_t n) {
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
+
+// One page of a sorted run (a leaf, internal or overflow page, or a page of its filter) with
+// flipped bits or zeroed.
+Damage DamageRunPage(const std::string& db, const ::ringkv::testing::RunLayout& layout,
+                     std::mt19937_64& rng) {
+  const ::ringkv::testing::RunPages& run = layout.runs[rng() % layout.runs.size()];
+  const std::pair<const char*, const std::vector<uint64_t>*> parts[] = {
+      {"leaf", &run.leaves}, {"internal", &run.internal}, {"overflow", &run.overflow},
+      {"filter", &run.filter}};
+  std::vector<std::pair<const char*, const std::vector<uint64_t>*>> have;
+  for (const auto& p : parts) {
+    if (!p.second->empty()) have.push_back(p);
+  }
+  const auto& [part, ids] = have[rng() % have.size()];
+  const uint64_t page = (*ids)[rng() % ids->size()];
+  const uint32_t ps = layout.manifest.page_size;
+  std::string bytes = ReadFileOrDie(db + "/pages.db");
+  Damage d{"", "pages.db", absl::StrCat("run ", run.run.id, " ", part, " page ", page)};
+  if (rng() % 2 == 0) {
+    d.kind = "run-flip";
+    const size_t at = page * ps + rng() % ps;
+    bytes[at] ^= static_cast<char>(1 << (rng() % 8));
+    absl::StrAppend(&d.where, " offset ", at);
+  } else {
+    d.kind = "run-zero";
+    std::fill(bytes.begin() + page * ps, bytes.begin() + (page + 1) * ps, '\0');
+  }
+  WriteFileOrDie(db + "/pages.db", bytes);
+  return d;
 }
 
-Damage DamageCopy(const std::string& db, std::mt19937_64& rng) {
+// The catalog changed under a valid MANIFEST checksum (as a writer's bug, not the disk, would
+// leave it), in the ways the format can tell: a bad header, truncation or extra bytes, unknown
+// flags, ids out of order, a page beyond the file, a filter length that does not match its
+// chain, and counts that no read uses (check must still see them). Not a page id rewritten to
+// another valid page of the right kind: nothing in a page says which structure it belongs to,
+// so no reader can tell that from the truth.
+Damage DamageCatalog(const std::string& db, const ::ringkv::testing::RunLayout& layout,
+                     std::mt19937_64& rng) {
+  pagestore::Manifest m = layout.manifest;
+  std::string& c = m.catalog;
+  const size_t runs = layout.runs.size();
+  const size_t rec = kRunCatalogHeaderBytes + (rng() % runs) * kRunRecordBytes;
+  Damage d{"catalog", "MANIFEST", ""};
+  switch (rng() % 9) {
+    case 0:
+      EncodeFixed32(c.data(), kRunCatalogVersion + 1 + rng() % 3);
+      d.where = "version";
+      break;
+    case 1:
+      EncodeFixed32(c.data() + 4, static_cast<uint32_t>(runs + 1 + rng() % 2000));
+      d.where = "count";
+      break;
+    case 2:
+      c.resize(1 + rng() % (c.size() - 1));  // not to 0 bytes: that is a valid "no runs"
+      d.where = absl::StrCat("truncated to ", c.size());
+      break;
+    case 3:
+      c += RandomBytes(rng, 1 + rng() % 60);
+      d.where = "bytes appended";
+      break;
+    case 4:
+      EncodeFixed32(c.data() + rec + 20, DecodeFixed32(c.data() + rec + 20) | 2u << (rng() % 30));
+      d.where = absl::StrCat("flags at ", rec);
+      break;
+    case 5:
+      EncodeFixed64(c.data() + rec + 40, DecodeFixed64(c.data() + rec + 40) + 1000 + rng() % 9);
+      d.where = absl::StrCat("id at ", rec);
+      break;
+    case 6:
+      EncodeFixed64(c.data() + rec + (rng() % 2) * 8, m.page_count + rng() % 1000);
+      d.where = absl::StrCat("root or filter beyond the file at ", rec);
+      break;
+    case 7: {
+      const uint32_t bytes = DecodeFixed32(c.data() + rec + 16);
+      EncodeFixed32(c.data() + rec + 16, rng() % 2 ? bytes + 1 + rng() % 9000
+                                                   : bytes - 1 - rng() % std::min(bytes, 999u));
+      d.where = absl::StrCat("filter bytes at ", rec);
+      break;
+    }
+    default: {
+      const size_t at = rec + 24 + (rng() % 2) * 8;
+      EncodeFixed64(c.data() + at, DecodeFixed64(c.data() + at) ^ (1u << (rng() % 8)));
+      d.where = absl::StrCat("entries or pages at ", rec);
+      break;
+    }
+  }
+  ::ringkv::testing::WriteManifest(db, m);
+  return d;
+}
+
+Damage DamageCopy(const std::string& db, const Reference& ref, std::mt19937_64& rng) {
+  if (ref.runs && rng() % 3 == 0) {
+    return rng() % 3 == 0 ? DamageCatalog(db, *ref.runs, rng) : DamageRunPage(db, *ref.runs, rng);
+  }
   const std::vector<std::string> files = Files(db);
   // pages.db, MANIFEST and WAL segments weighed alike as targets.
   std::vector<std::string> segments, others;
@@ -374,10 +543,13 @@ class DamageTest : public ::testing::Test {
       ::setenv("RINGKV_TEST_TMPDIR", "/dev/shm", 0);
     }
     ref_ = new Reference(BuildReference());
+    runs_ref_ = new Reference(BuildRunsReference());
   }
   static void TearDownTestSuite() {
     delete ref_;
     ref_ = nullptr;
+    delete runs_ref_;
+    runs_ref_ = nullptr;
   }
 
   ::ringkv::testing::ShellResult Cli(const std::string& args) {
@@ -418,10 +590,12 @@ class DamageTest : public ::testing::Test {
   }
 
   static Reference* ref_;
+  static Reference* runs_ref_;  // the database with sorted runs
   TempDir scratch_;
 };
 
 Reference* DamageTest::ref_ = nullptr;
+Reference* DamageTest::runs_ref_ = nullptr;
 
 TEST_F(DamageTest, NoDamageCrashesHangsOrAnswersWrongly) {
   const int cases = EnvInt("RINGKV_DAMAGE_CASES", kDefaultCases);
@@ -434,13 +608,16 @@ TEST_F(DamageTest, NoDamageCrashesHangsOrAnswersWrongly) {
   std::vector<std::string> failures;
   const std::string copy = scratch_.Join("copy");
   for (int c = 0; c < cases; ++c) {
+    // Half the cases damage the database with runs.
+    const Reference& ref = rng() % 2 == 0 ? *ref_ : *runs_ref_;
+    const char* which = &ref == ref_ ? "" : "runs:";
     fs::remove_all(copy);
-    fs::copy(ref_->db, copy, fs::copy_options::recursive);
+    fs::copy(ref.db, copy, fs::copy_options::recursive);
     fs::remove(copy + "/LOCK");
-    const Damage d = DamageCopy(copy, rng);
-    const std::string label = absl::StrCat("case ", c, ": ", d.kind, " ", d.file, " ", d.where);
+    const Damage d = DamageCopy(copy, ref, rng);
+    const std::string label = absl::StrCat("case ", c, ": ", which, d.kind, " ", d.file, " ", d.where);
     auto record = [&](const char* call, Outcome o, const std::string& detail) {
-      ++table[absl::StrCat(d.kind, " ", call)][OutcomeName(o)];
+      ++table[absl::StrCat(which, d.kind, " ", call)][OutcomeName(o)];
       if (o == Outcome::kRight || o == Outcome::kError) return;
       ++bad[OutcomeName(o)];
       if (failures.size() < 40) failures.push_back(absl::StrCat(label, ": ", call, " ", OutcomeName(o), ": ", detail));
@@ -457,28 +634,28 @@ TEST_F(DamageTest, NoDamageCrashesHangsOrAnswersWrongly) {
                                                                    : Outcome::kUnclear;
       record(check.status == 0 ? "cli-check(ok)" : "cli-check(damage)", o, check.err + check.out);
     }
-    const ApiOutcome api = RunApiInChild(*ref_, copy);
+    const ApiOutcome api = RunApiInChild(ref, copy);
     record("api", api.outcome, api.detail);
     if (!cli) continue;
     std::string detail;
     Outcome o;
 
-    const std::string& probe = ref_->probe_keys[rng() % ref_->probe_keys.size()];
-    auto found = ref_->keys.find(probe);
+    const std::string& probe = ref.probe_keys[rng() % ref.probe_keys.size()];
+    auto found = ref.keys.find(probe);
     ::ringkv::testing::ShellResult get = Cli(absl::StrCat("get ", copy, " ", probe));
-    std::string want_get = found == ref_->keys.end() ? "" : tools::Escape(found->second) + "\n";
-    if (found == ref_->keys.end() && get.status == 1 && absl::StrContains(get.err, "key not found")) {
+    std::string want_get = found == ref.keys.end() ? "" : tools::Escape(found->second) + "\n";
+    if (found == ref.keys.end() && get.status == 1 && absl::StrContains(get.err, "key not found")) {
       o = Outcome::kRight;
     } else {
       detail.clear();
-      o = JudgeCli(get, want_get, copy, found != ref_->keys.end(), &detail);
-      if (found == ref_->keys.end() && o == Outcome::kRight) o = Outcome::kWrong;  // exit 0 for a missing key
+      o = JudgeCli(get, want_get, copy, found != ref.keys.end(), &detail);
+      if (found == ref.keys.end() && o == Outcome::kRight) o = Outcome::kWrong;  // exit 0 for a missing key
     }
     record("cli-get", o, detail);
 
     ::ringkv::testing::ShellResult scan = Cli(absl::StrCat("scan ", copy));
     detail.clear();
-    const Outcome scan_o = JudgeCli(scan, ref_->scan_output, copy, false, &detail);
+    const Outcome scan_o = JudgeCli(scan, ref.scan_output, copy, false, &detail);
     record("cli-scan", scan_o, detail);
     const bool reads_failed = api.outcome != Outcome::kRight || scan_o != Outcome::kRight ||
                               o != Outcome::kRight;
