@@ -134,10 +134,11 @@ bool CheckTree(OfflinePages& pages, const pagestore::Manifest& m, const std::set
 // pages, overflow flag) and its filter (readable, decodable, holding every key). True if every
 // page of it could be read.
 bool CheckRun(OfflinePages& pages, const pagestore::Manifest& m, const std::string& manifest_path,
-              const std::set<uint64_t>& bad, size_t i, const SortedRun& run, PageOwners& owners,
-              CheckReport* r) {
+              const std::set<uint64_t>& bad, const std::vector<SortedRun>& runs, size_t i,
+              PageOwners& owners, CheckReport* r) {
+  const SortedRun& run = runs[i];
   const std::string name = RunName(run);
-  const uint64_t record_at = CatalogOffset(m) + kRunCatalogHeaderBytes + i * kRunRecordBytes;
+  const uint64_t record_at = CatalogOffset(m) + RunRecordOffset(runs, i);
   auto record_damage = [&](std::string what) {
     ++r->other_damage;
     r->damage.push_back({manifest_path, record_at, absl::StrCat(name, ": ", what)});
@@ -160,7 +161,7 @@ bool CheckRun(OfflinePages& pages, const pagestore::Manifest& m, const std::stri
         owners.Reach(id, tree);
         tree_pages.insert(id);
       },
-      TreeWalkKind::kSortedRun);
+      TreeWalkKind::kSortedRun, run.merged_below);
   ++r->sorted_runs;
   r->run_entries += stats.keys;
 
@@ -191,7 +192,8 @@ bool CheckRun(OfflinePages& pages, const pagestore::Manifest& m, const std::stri
     }
   }
   if (lost_any) return false;  // the counts below are then a consequence
-  if (stats.keys != run.entries) {
+  // A part-merged run holds fewer than it was written with.
+  if (run.merged_below.empty() ? stats.keys != run.entries : stats.keys > run.entries) {
     record_damage(absl::StrCat("holds ", stats.keys, " entries; its record says ", run.entries));
   }
   if (tree_pages.size() + filter_pages != run.pages) {
@@ -214,7 +216,7 @@ void CheckReachable(OfflinePages& pages, const OfflineDb& db, const std::set<uin
   const std::string manifest_path = absl::StrCat(db.dir, "/", kManifestFile);
   if (db.runs) {
     for (size_t i = 0; i < db.runs->size(); ++i) {
-      whole &= CheckRun(pages, m, manifest_path, bad, i, (*db.runs)[i], owners, r);
+      whole &= CheckRun(pages, m, manifest_path, bad, *db.runs, i, owners, r);
     }
   } else {
     whole = false;  // the runs' pages are unknown: the catalog's damage is reported

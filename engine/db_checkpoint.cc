@@ -81,7 +81,9 @@ void DBImpl::CheckpointLoop() {
       absl::MutexLock l(&mu_);
       if (current_->imm == nullptr) continue;
     }
+    checkpoint_running_ = true;
     absl::Status s = CheckpointImmutable();
+    checkpoint_running_ = false;
     if (!s.ok()) Fail(s).IgnoreError();  // every later write reports it
   }
 }

@@ -110,6 +110,9 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
        absl::StrCat(checkpoints ? checkpoint_micros_total_.load() / checkpoints : 0)},
       {"ringkv.checkpoint.pages_written", absl::StrCat(checkpoint_pages_written_.load())},
       {"ringkv.checkpoint.lsn", absl::StrCat(v->tree->checkpoint_lsn())},
+      // 1 from the rotation that fills `imm` until the checkpoint, and any merge of runs it
+      // starts, ends.
+      {"ringkv.checkpoint.running", (checkpoint_running_.load() || v->imm) ? "1" : "0"},
       {"ringkv.runs.count", absl::StrCat(v->tree->runs().size())},
       {"ringkv.runs.pages", absl::StrCat(RunPages(v->tree->runs()))},
       {"ringkv.runs.merges", absl::StrCat(run_merges_.load())},

@@ -18,28 +18,11 @@ std::optional<std::vector<SortedRun>> DecodeOfflineCatalog(const pagestore::Mani
                                                            std::vector<Damage>* damage) {
   const uint64_t at = CatalogOffset(m);
   const std::string where = absl::StrCat(manifest_path, " (catalog at offset ", at, ")");
+  uint64_t damaged_at = 0;
   absl::StatusOr<std::vector<SortedRun>> runs =
-      DecodeRunCatalog(m.catalog, m.page_count, where);
+      DecodeRunCatalog(m.catalog, m.page_count, where, &damaged_at);
   if (runs.ok()) return std::move(*runs);
-  // Which record is damaged: the first whose prefix of the catalog stops decoding. The decoder
-  // says so only in its message; the checker wants the byte, so it asks again, record by record
-  // (at most kMaxSortedRuns of them, each 48 bytes).
-  uint64_t offset = at;
-  const std::string_view bytes(m.catalog);
-  if (bytes.size() >= kRunCatalogHeaderBytes &&
-      DecodeFixed32(bytes.data()) == kRunCatalogVersion) {
-    const uint64_t records = (bytes.size() - kRunCatalogHeaderBytes) / kRunRecordBytes;
-    for (uint32_t i = 0; i < records && i < kMaxSortedRuns; ++i) {
-      std::string prefix;
-      PutFixed32(&prefix, kRunCatalogVersion);
-      PutFixed32(&prefix, i + 1);
-      prefix.append(bytes.substr(kRunCatalogHeaderBytes, (i + 1) * kRunRecordBytes));
-      if (!DecodeRunCatalog(prefix, m.page_count, where).ok()) {
-        offset = at + kRunCatalogHeaderBytes + i * kRunRecordBytes;
-        break;
-      }
-    }
-  }
+  const uint64_t offset = at + damaged_at;
   damage->push_back({manifest_path, offset,
                      absl::StrCat(runs.status().message(),
                                   "; the sorted runs it lists cannot be read")});

@@ -221,7 +221,9 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
     RINGKV_CHECK(freed.size() < r->run.pages);  // the filter and last leaf stay till the end
     for (uint64_t id : freed) writer.Free(id);
     r->run.pages -= freed.size();
-    r->run.merged_below = bound;
+    // A run left part-merged by a stopped merge keeps its bound until this merge passes it
+    // (its leaves below the bound are gone: the bound never moves back).
+    if (bound > r->run.merged_below) r->run.merged_below = bound;
     total.pages_freed += freed.size();
     return absl::OkStatus();
   };

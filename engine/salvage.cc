@@ -87,7 +87,7 @@ absl::StatusOr<SalvageReport> SalvageDB(const Options& options, std::string_view
         const std::string name = RunName(*run);
         const TreeWalkStats run_stats = WalkTree(
             *src->pages, run->root, copy, [&](const TreeLoss& loss) { lose(name, loss); },
-            [](uint64_t) {}, TreeWalkKind::kSortedRun);
+            [](uint64_t) {}, TreeWalkKind::kSortedRun, run->merged_below);
         r.run_entries += run_stats.keys;
         flush();
       }

@@ -129,8 +129,18 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
   return out;
 }
 
+uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i) {
+  uint64_t off = kRunCatalogHeaderBytes;
+  for (size_t j = 0; j < i; ++j) {
+    off += kRunRecordBytes + kRunBoundLengthBytes + runs[j].merged_below.size();
+  }
+  return off;
+}
+
 absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint64_t page_count,
-                                                        const std::string& where) {
+                                                        const std::string& where,
+                                                        uint64_t* damaged_at) {
+  if (damaged_at != nullptr) *damaged_at = 0;
   std::vector<SortedRun> runs;
   if (b.empty()) return runs;  // a store no checkpoint has written runs to
   if (b.size() < kRunCatalogHeaderBytes) {
@@ -151,6 +161,7 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
   size_t off = kRunCatalogHeaderBytes;
   for (uint32_t i = 0; i < count; ++i) {
     const auto damaged = [&](const char* what) {
+      if (damaged_at != nullptr) *damaged_at = off;
       return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, ": run ", i,
                                               " (record at offset ", off, ") ", what));
     };
@@ -181,6 +192,7 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
     off += kRunRecordBytes + kRunBoundLengthBytes + bound;
   }
   if (off != b.size()) {
+    if (damaged_at != nullptr) *damaged_at = off;
     return absl::DataLossError(absl::StrCat("sorted-run catalog in ", where, " has ",
                                             b.size() - off, " bytes after its last run"));
   }

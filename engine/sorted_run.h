@@ -40,9 +40,13 @@ struct SortedRunRef {
 // the offset if the bytes are damaged, a run refers to a page at or beyond `page_count`, or the
 // ids are not decreasing.
 std::string EncodeRunCatalog(const std::vector<SortedRun>& runs);
+// `damaged_at` (if given) receives the offset in `bytes` of the damaged record (0: the header).
 absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
                                                         uint64_t page_count,
-                                                        const std::string& where);
+                                                        const std::string& where,
+                                                        uint64_t* damaged_at = nullptr);
+// The offset in the catalog of run i's record.
+uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i);
 
 // Every page of `run` still in use (tree, overflow chains, filter chain; not the leaves freed
 // below merged_below), for freeing it once it is merged; DataLoss if that is not run.pages.

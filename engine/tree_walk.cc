@@ -15,11 +15,23 @@ constexpr int kMaxDepth = 64;
 class Walker {
  public:
   Walker(TreePageReader& pages, TreeEntryFn on_entry, TreeLossFn on_loss, TreePageFn on_page,
-         TreeWalkKind kind)
-      : pages_(pages), on_entry_(on_entry), on_loss_(on_loss), on_page_(on_page), kind_(kind) {}
+         TreeWalkKind kind, std::string lower_bound)
+      : pages_(pages), on_entry_(on_entry), on_loss_(on_loss), on_page_(on_page), kind_(kind),
+        lower_bound_(std::move(lower_bound)) {}
 
   TreeWalkStats Run(uint64_t root) {
-    if (root != kNoPage) Visit(root, std::nullopt, std::nullopt, 0);
+    if (root == kNoPage) return stats_;
+    if (!lower_bound_.empty()) {
+      // Which children are leaves must be known without reading them (some are free): the
+      // height, from the rightmost path (its leaf is never freed).
+      absl::StatusOr<int> height = Height(root);
+      if (!height.ok()) {
+        Lose(root, std::nullopt, std::nullopt, height.status());
+        return stats_;
+      }
+      height_ = *height;
+    }
+    Visit(root, std::nullopt, std::nullopt, 0);
     return stats_;
   }
 
@@ -27,6 +39,21 @@ class Walker {
   void Lose(uint64_t page, const std::optional<std::string>& lo,
             const std::optional<std::string>& hi, absl::Status cause) {
     on_loss_(TreeLoss{page, lo, hi, std::move(cause)});
+  }
+
+  absl::StatusOr<int> Height(uint64_t page) {
+    for (int height = 0; height <= kMaxDepth; ++height) {
+      absl::StatusOr<PageRef> ref = pages_.Read(page);
+      if (!ref.ok()) return ref.status();
+      absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+      if (!node.ok()) return node.status();
+      if (node->kind() == TreePageKind::kLeaf) return height;
+      if (node->count() == 0) {
+        return absl::DataLossError(absl::StrCat("page ", page, " has no child"));
+      }
+      page = node->child(node->count() - 1);
+    }
+    return absl::DataLossError("the tree is deeper than any valid tree (a cycle)");
   }
 
   bool Reach(uint64_t id) {
@@ -79,6 +106,11 @@ class Walker {
     }
     for (uint32_t i = 0; i < node->count(); ++i) {
       if (!sep_ok[i] || !sep_ok[i + 1]) continue;  // bounds unknown: reported above
+      // A leaf whose keys all lie below the bound was freed by the merge.
+      if (!lower_bound_.empty() && depth + 1 == height_ && seps[i + 1] &&
+          *seps[i + 1] <= lower_bound_) {
+        continue;
+      }
       Visit(node->child(i), seps[i], seps[i + 1], depth + 1);
     }
   }
@@ -116,6 +148,7 @@ class Walker {
                                                 "tombstone, which the main tree never holds")));
           continue;
         }
+        if (*k < lower_bound_) continue;
         on_entry_(*k, {}, true);
         ++stats_.keys;
         ++stats_.tombstones;
@@ -128,6 +161,7 @@ class Walker {
         continue;
       }
       last_key_ = std::string(*k);
+      if (*k < lower_bound_) continue;  // merged into the tree already
       on_entry_(*k, *v, false);
       ++stats_.keys;
     }
@@ -138,6 +172,8 @@ class Walker {
   TreeLossFn on_loss_;
   TreePageFn on_page_;
   const TreeWalkKind kind_;
+  const std::string lower_bound_;
+  int height_ = -1;  // known only with a lower bound
   absl::flat_hash_set<uint64_t> reached_;
   std::optional<std::string> last_key_;  // the last key delivered, for the order check
   TreeWalkStats stats_;
@@ -146,8 +182,9 @@ class Walker {
 }  // namespace
 
 TreeWalkStats WalkTree(TreePageReader& pages, uint64_t root, TreeEntryFn on_entry,
-                       TreeLossFn on_loss, TreePageFn on_page, TreeWalkKind kind) {
-  Walker w(pages, on_entry, on_loss, on_page, kind);
+                       TreeLossFn on_loss, TreePageFn on_page, TreeWalkKind kind,
+                       const std::string& lower_bound) {
+  Walker w(pages, on_entry, on_loss, on_page, kind, lower_bound);
   return w.Run(root);
 }
 

@@ -42,9 +42,12 @@ using TreePageFn = absl::FunctionRef<void(uint64_t id)>;
 
 enum class TreeWalkKind { kMainTree, kSortedRun };
 
+// `lower_bound` (a part-merged run's merged_below): keys below it are not delivered, and the
+// leaves holding only such keys are neither read nor reached (they are free).
 TreeWalkStats WalkTree(TreePageReader& pages, uint64_t root, TreeEntryFn on_entry,
                        TreeLossFn on_loss, TreePageFn on_page,
-                       TreeWalkKind kind = TreeWalkKind::kMainTree);
+                       TreeWalkKind kind = TreeWalkKind::kMainTree,
+                       const std::string& lower_bound = "");
 
 }  // namespace ringkv
 

@@ -19,7 +19,10 @@ namespace {
 
 std::string Errno(int err) { return std::strerror(err); }
 
-// Calls `visit` with an open read-only descriptor of every regular file under `dir`.
+// Calls `visit` with an open read-only descriptor of every regular file under `dir`. A file
+// removed between the listing and the open is skipped: an engine open beside the caller
+// deletes its own files (LevelDB's compaction after a reopen removes the .ldb files it
+// merged), and a removed file has nothing left to read or measure.
 absl::Status ForEachFile(const std::string& dir,
                          const std::function<absl::Status(int fd, const std::string& path)>& visit) {
   std::error_code ec;
@@ -30,6 +33,7 @@ absl::Status ForEachFile(const std::string& dir,
     if (!it->is_regular_file(ec)) continue;
     const std::string path = it->path().string();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) continue;
     if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", Errno(errno)));
     absl::Status s = visit(fd, path);
     ::close(fd);
@@ -79,6 +83,13 @@ absl::Status ReadIntoPageCache(const std::string& dir) {
       if (n == 0) return absl::OkStatus();
       off += n;
     }
+  });
+}
+
+absl::Status SyncFilesUnder(const std::string& dir) {
+  return ForEachFile(dir, [](int fd, const std::string& path) {
+    if (::fdatasync(fd) != 0) return absl::InternalError(absl::StrCat("fdatasync ", path, ": ", Errno(errno)));
+    return absl::OkStatus();
   });
 }
 

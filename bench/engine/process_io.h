@@ -24,6 +24,9 @@ absl::StatusOr<uint64_t> AllocatedBytesUnder(const std::string& dir);
 // Reads every regular file under `dir` once, so later reads find it in the page cache.
 absl::Status ReadIntoPageCache(const std::string& dir);
 
+// fdatasync of every regular file under `dir`: no page of them is left dirty in the page cache.
+absl::Status SyncFilesUnder(const std::string& dir);
+
 // Makes every regular file under `dir` clean (fdatasync) and drops it from the page cache
 // (POSIX_FADV_DONTNEED), so the next reads go to the device. The files must be closed by
 // the engine (pages mapped by a live process stay resident).

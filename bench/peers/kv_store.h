@@ -35,6 +35,14 @@ class KvStore {
   virtual absl::Status Checkpoint() {
     return absl::UnimplementedError(name() + " has no checkpoint the benchmarks use");
   }
+  // Whether the store's own background work runs now (ringkv: a checkpoint; RocksDB: a flush
+  // or a compaction), for the scale workload's sync-put latency under it; Unimplemented for
+  // stores that cannot tell or have none.
+  virtual absl::StatusOr<bool> BackgroundWorkRunning() {
+    return absl::UnimplementedError(name() + " does not tell when its background work runs");
+  }
+  // What BackgroundWorkRunning watches, for reports ("a checkpoint"); "" where it is Unimplemented.
+  virtual std::string BackgroundWorkName() const { return ""; }
 };
 
 struct PeerInfo {

@@ -4,7 +4,6 @@
 // synchronous=FULL (NORMAL for sync=false).
 #include <sys/stat.h>
 
-#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -62,6 +61,15 @@ class RocksStore final : public KvStore {
     for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid() && got < n; it->Next()) ++got;
     return got;
   }
+  absl::StatusOr<bool> BackgroundWorkRunning() override {
+    uint64_t flushes = 0, compactions = 0;
+    if (!db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningFlushes, &flushes) ||
+        !db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &compactions)) {
+      return absl::InternalError("rocksdb: no num-running-flushes/compactions property");
+    }
+    return flushes + compactions > 0;
+  }
+  std::string BackgroundWorkName() const override { return "a flush or compaction"; }
   absl::Status Close() override {
     rocksdb::Status s = db_->Close();
     db_.reset();
@@ -136,13 +144,13 @@ class LmdbStore final : public KvStore {
   }
   std::string name() const override { return "lmdb"; }
   absl::Status Put(std::string_view k, std::string_view v, bool sync) override {
-    // One write transaction at a time (LMDB's rule); each commit syncs unless NOSYNC.
+    // One write transaction at a time (LMDB's rule); each commit syncs unless NOSYNC. MDB_NOSYNC
+    // is the environment's, so the lock spans the commit: a sync put beside a non-sync one (the
+    // scale workload's stall phase) must not commit under the other's flag.
+    std::lock_guard<std::mutex> lock(write_mu_);
     if (sync == nosync_) {
-      std::lock_guard<std::mutex> lock(flags_mu_);
-      if (sync == nosync_) {
-        mdb_env_set_flags(env_, MDB_NOSYNC, sync ? 0 : 1);
-        nosync_ = !sync;
-      }
+      mdb_env_set_flags(env_, MDB_NOSYNC, sync ? 0 : 1);
+      nosync_ = !sync;
     }
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
@@ -201,8 +209,8 @@ class LmdbStore final : public KvStore {
   LmdbStore(MDB_env* env, MDB_dbi dbi) : env_(env), dbi_(dbi) {}
   MDB_env* env_;
   MDB_dbi dbi_;
-  std::mutex flags_mu_;
-  std::atomic<bool> nosync_{false};
+  std::mutex write_mu_;
+  bool nosync_ = false;  // guarded by write_mu_
 };
 #endif
 

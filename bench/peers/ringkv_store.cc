@@ -24,6 +24,14 @@ class RingkvStore final : public KvStore {
   absl::Status Close() override { return db_->Close(); }
   absl::Status Checkpoint() override { return db_->Checkpoint(); }
   absl::StatusOr<std::string> Statistics() override { return db_->GetProperty("ringkv.stats"); }
+  // A checkpoint: writing the immutable memtable (into the tree, or as a sorted run) and any
+  // merge of the runs into the tree it goes on to.
+  absl::StatusOr<bool> BackgroundWorkRunning() override {
+    absl::StatusOr<std::string> running = db_->GetProperty("ringkv.checkpoint.running");
+    if (!running.ok()) return running.status();
+    return *running != "0";
+  }
+  std::string BackgroundWorkName() const override { return "a checkpoint"; }
   DB* db() { return db_.get(); }
 
  private:

@@ -93,8 +93,25 @@ struct ScaleResult {
   double cold_hit_rate = 0;
   uint64_t peak_rss_bytes = 0;       // of the write phase's process (ru_maxrss)
   uint64_t cold_peak_rss_bytes = 0;  // of the cold gets' process
+  // Sync-put latency with nothing else running ("idle") and while the store's background work
+  // ran ("busy"), bench/scale/stall_phase.h. stall_during says what "busy" was; "" when the
+  // phase did not run.
+  std::string stall_during;
+  uint64_t stall_idle_samples = 0;
+  double stall_idle_p50_us = 0;
+  double stall_idle_p99_us = 0;
+  uint64_t stall_busy_samples = 0;
+  double stall_busy_p50_us = 0;
+  double stall_busy_p99_us = 0;
+  double stall_p99_ratio = 0;           // busy p99 / idle p99
+  uint64_t stall_background_puts = 0;   // the other thread's non-sync puts
+  uint64_t stall_background_runs = 0;   // times the background work was seen to start
+  double stall_seconds = 0;             // the whole phase
   std::vector<std::string> notes;
   std::string error;  // the store failed here; the figures before it stand
+  // With --repeat=N above 1: each repetition as it ran (its own `repetitions` empty), while the
+  // figures above are each figure's median over them (bench/report/scale_medians.h).
+  std::vector<ScaleResult> repetitions;
 };
 
 struct MachineInfo {

@@ -77,6 +77,16 @@ std::string GoalJson(const GoalSummary& g) {
                       ",\"vs_best_peer\":", Num(g.vs_best_peer), ",\"vs_device\":", Num(g.vs_device), "}");
 }
 
+std::string StallJson(const ScaleResult& r) {
+  return absl::StrCat(
+      "{\"during\":", Str(r.stall_during), ",\"idle_samples\":", r.stall_idle_samples,
+      ",\"idle_p50_us\":", Num(r.stall_idle_p50_us), ",\"idle_p99_us\":", Num(r.stall_idle_p99_us),
+      ",\"busy_samples\":", r.stall_busy_samples, ",\"busy_p50_us\":", Num(r.stall_busy_p50_us),
+      ",\"busy_p99_us\":", Num(r.stall_busy_p99_us), ",\"p99_ratio\":", Num(r.stall_p99_ratio),
+      ",\"background_puts\":", r.stall_background_puts, ",\"background_runs\":", r.stall_background_runs,
+      ",\"seconds\":", Num(r.stall_seconds), "}");
+}
+
 std::string ScaleJson(const ScaleResult& r) {
   std::string out = absl::StrCat(
       "{\"store\":", Str(r.store), ",\"mode\":", Str(r.mode), ",\"keys\":", r.keys,
@@ -89,14 +99,21 @@ std::string ScaleJson(const ScaleResult& r) {
   absl::StrAppend(&out, ",\"memory_limit_bytes\":", r.memory_limit_bytes, ",\"cold_gets\":", r.cold_gets,
                   ",\"cold_gets_per_sec\":", Num(r.cold_gets_per_sec), ",\"cold_hit_rate\":",
                   Num(r.cold_hit_rate), ",\"peak_rss_bytes\":", r.peak_rss_bytes,
-                  ",\"cold_peak_rss_bytes\":", r.cold_peak_rss_bytes, ",\"error\":", Str(r.error),
-                  ",\"notes\":", StringList(r.notes), ",\"chunks\":[");
+                  ",\"cold_peak_rss_bytes\":", r.cold_peak_rss_bytes, ",\"stall\":", StallJson(r),
+                  ",\"error\":", Str(r.error), ",\"notes\":", StringList(r.notes), ",\"chunks\":[");
   for (size_t i = 0; i < r.chunks.size(); ++i) {
     const ScaleChunk& c = r.chunks[i];
     absl::StrAppend(&out, i ? "," : "", "{\"ops\":", c.ops, ",\"seconds\":", Num(c.seconds),
                     ",\"ops_per_sec\":", Num(c.ops_per_sec), ",\"write_amp\":", Num(c.write_amp), "}");
   }
-  return out + "]}";
+  absl::StrAppend(&out, "]");
+  // The figures above are medians when there were repetitions; each one as it ran follows.
+  if (!r.repetitions.empty()) {
+    absl::StrAppend(&out, ",\"median_of\":", r.repetitions.size(), ",\"repetitions\":[");
+    for (size_t i = 0; i < r.repetitions.size(); ++i) absl::StrAppend(&out, i ? "," : "", ScaleJson(r.repetitions[i]));
+    absl::StrAppend(&out, "]");
+  }
+  return out + "}";
 }
 
 template <typename T, typename F>

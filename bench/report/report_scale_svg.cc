@@ -99,19 +99,36 @@ std::string Panel(const Report& report, int top, const std::string& title, doubl
   absl::StrAppendFormat(&out,
                         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"black\"/>\n",
                         kLeft, top, kPlotW, kPanelH);
+  // A log scale has no 0: a chunk that wrote nothing to storage yet (an overwrite absorbed by
+  // a memtable) is left out rather than drawn at the axis floor, where it would read as 1.
+  bool left_out = false;
+  auto drawn = [&](const ScaleChunk& c) {
+    const bool draw = !axis.log || c.*value > 0;
+    left_out = left_out || !draw;
+    return draw;
+  };
   for (size_t i = 0; i < report.scale.size(); ++i) {
     const ScaleResult& r = report.scale[i];
     const char* colour = kColours[i % std::size(kColours)];
     std::string points;
-    for (const ScaleChunk& c : r.chunks) absl::StrAppendFormat(&points, "%.1f,%.1f ", x_of(c.ops), y_of(c.*value));
+    for (const ScaleChunk& c : r.chunks) {
+      if (drawn(c)) absl::StrAppendFormat(&points, "%.1f,%.1f ", x_of(c.ops), y_of(c.*value));
+    }
     absl::StrAppendFormat(&out, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>\n",
                           points, colour);
     for (const ScaleChunk& c : r.chunks) {
+      if (!drawn(c)) continue;
       absl::StrAppendFormat(&out,
                             "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s at %d ops: "
                             "%.2f</title></circle>\n",
                             x_of(c.ops), y_of(c.*value), colour, XmlEscape(r.store), c.ops, c.*value);
     }
+  }
+  if (left_out) {
+    absl::StrAppendFormat(&out,
+                          "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">"
+                          "chunks with nothing written to storage yet (0) are not drawn</text>\n",
+                          kLeft + kPlotW, top + kPanelH + 32);
   }
   return out;
 }

@@ -58,16 +58,40 @@ std::string SummaryTable(const Report& report) {
   return out;
 }
 
+// Sync-put latency idle and while background work ran; "" when no store ran the phase.
+std::string StallTable(const Report& report) {
+  bool any = false;
+  for (const ScaleResult& r : report.scale) any = any || !r.stall_during.empty();
+  if (!any) return "";
+  std::string out = absl::StrFormat("\nsync puts: latency idle, and while the store's background work ran (busy)\n"
+                                    "%-8s %11s %11s %11s %11s %9s %11s  %s\n",
+                                    "store", "idle p50 us", "idle p99 us", "busy p50 us", "busy p99 us",
+                                    "p99 ratio", "idle/busy n", "busy means");
+  for (const ScaleResult& r : report.scale) {
+    if (r.stall_during.empty()) continue;
+    const bool busy = r.stall_busy_samples > 0;
+    absl::StrAppendFormat(
+        &out, "%-8s %11s %11s %11s %11s %9s %11s  %s (seen starting %d times, %d non-sync puts beside)\n", r.store,
+        Or(r.stall_idle_p50_us, "%.0f", r.stall_idle_samples > 0), Or(r.stall_idle_p99_us, "%.0f", r.stall_idle_samples > 0),
+        Or(r.stall_busy_p50_us, "%.0f", busy), Or(r.stall_busy_p99_us, "%.0f", busy),
+        Or(r.stall_p99_ratio, "%.2fx", r.stall_p99_ratio > 0),
+        absl::StrCat(r.stall_idle_samples, "/", r.stall_busy_samples), r.stall_during, r.stall_background_runs,
+        r.stall_background_puts);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatScaleTable(const Report& report) {
   if (report.scale.empty()) return "no store ran\n";
   const ScaleResult& first = report.scale.front();
   std::string out = absl::StrFormat(
-      "%s, %d keys of 16-19 bytes, values of 100 random bytes, sync=false, 1 thread%s\n\n",
+      "%s, %d keys of 16-19 bytes, values of 100 random bytes, sync=false, 1 thread%s%s\n\n",
       first.mode, first.keys,
-      first.mode == "insert" ? "" : " (the keys inserted first, not charted)");
-  absl::StrAppend(&out, ChunkTable(report), "\n", SummaryTable(report));
+      first.mode == "insert" ? "" : " (the keys inserted first, not charted)",
+      report.repeat > 1 ? absl::StrFormat("; every figure the median of %d runs", report.repeat) : "");
+  absl::StrAppend(&out, ChunkTable(report), "\n", SummaryTable(report), StallTable(report));
   absl::StrAppend(
       &out,
       "\nWA = bytes the process wrote to storage (/proc/self/io write_bytes) per user byte put, "

@@ -37,6 +37,15 @@ const std::vector<FigureField>& Fields() {
       {"cold_hit_rate", &ScaleResult::cold_hit_rate, nullptr},
       {"peak_rss_bytes", nullptr, &ScaleResult::peak_rss_bytes},
       {"cold_peak_rss_bytes", nullptr, &ScaleResult::cold_peak_rss_bytes},
+      {"stall_idle_samples", nullptr, &ScaleResult::stall_idle_samples},
+      {"stall_idle_p50_us", &ScaleResult::stall_idle_p50_us, nullptr},
+      {"stall_idle_p99_us", &ScaleResult::stall_idle_p99_us, nullptr},
+      {"stall_busy_samples", nullptr, &ScaleResult::stall_busy_samples},
+      {"stall_busy_p50_us", &ScaleResult::stall_busy_p50_us, nullptr},
+      {"stall_busy_p99_us", &ScaleResult::stall_busy_p99_us, nullptr},
+      {"stall_background_puts", nullptr, &ScaleResult::stall_background_puts},
+      {"stall_background_runs", nullptr, &ScaleResult::stall_background_runs},
+      {"stall_seconds", &ScaleResult::stall_seconds, nullptr},
   };
   return fields;
 }
@@ -62,6 +71,10 @@ void ScaleLineWriter::Figure(absl::string_view name, double value) {
   Line(absl::StrFormat("%s %.17g", name, value));
 }
 
+void ScaleLineWriter::Text(absl::string_view name, absl::string_view text) {
+  Line(absl::StrCat(name, " ", text));
+}
+
 void ScaleLineWriter::Note(absl::string_view text) { Line(absl::StrCat("note ", text)); }
 
 void ScaleLineWriter::Error(absl::string_view text) { Line(absl::StrCat("error ", text)); }
@@ -74,6 +87,10 @@ bool ApplyScaleLine(absl::string_view line, ScaleResult* result) {
   }
   if (word.first == "error") {
     result->error = std::string(word.second);
+    return false;
+  }
+  if (word.first == "stall_during") {
+    result->stall_during = std::string(word.second);
     return false;
   }
   if (word.first == "chunk") {

@@ -4,6 +4,7 @@
 //   chunk OPS SECONDS WRITE_BYTES USER_BYTES   a chunk ended: ops done, its seconds, bytes
 //                                   written to storage and user bytes put since the phase began
 //   NAME VALUE                      a figure of ScaleResult (see ApplyScaleLine)
+//   stall_during TEXT               what ran beside the stall phase's busy samples
 //   note TEXT / error TEXT
 #ifndef RINGKV_BENCH_SCALE_SCALE_REPORT_LINES_H_
 #define RINGKV_BENCH_SCALE_SCALE_REPORT_LINES_H_
@@ -22,6 +23,7 @@ class ScaleLineWriter {
   explicit ScaleLineWriter(int fd) : fd_(fd) {}
   void Chunk(uint64_t ops, double seconds, uint64_t write_bytes, uint64_t user_bytes);
   void Figure(absl::string_view name, double value);
+  void Text(absl::string_view name, absl::string_view text);  // a text field: stall_during
   void Note(absl::string_view text);
   void Error(absl::string_view text);
 

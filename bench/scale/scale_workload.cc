@@ -16,9 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/engine/process_io.h"
+#include "bench/report/sample_percentiles.h"
 #include "bench/scale/memory_cgroup.h"
 #include "bench/scale/scale_phases.h"
 #include "bench/scale/scale_report_lines.h"
+#include "bench/scale/stall_phase.h"
 
 namespace ringkv::bench {
 namespace {
@@ -75,6 +77,7 @@ void Derive(ScaleResult* r) {
     r->last_vs_first_rate = r->chunks.back().ops_per_sec / r->chunks.front().ops_per_sec;
   }
   if (r->user_bytes > 0) r->space_amp = static_cast<double>(r->disk_bytes) / r->user_bytes;
+  if (r->stall_busy_samples > 0) r->stall_p99_ratio = RatioOrZero(r->stall_busy_p99_us, r->stall_idle_p99_us);
 }
 
 // The cold gets: drop the files from the page cache, then read in a child held to a memory
@@ -153,6 +156,15 @@ absl::StatusOr<ScaleResult> RunScaleWorkload(const std::string& store, const Sca
     result.error = absl::StrCat(store, ": the benchmark's child process ", *ended);
   }
   if (s.ok() && result.error.empty() && config.cold_gets > 0) s = RunCold(store, config, dir, &result);
+  // Last: it changes the database the phases before it measured.
+  if (s.ok() && result.error.empty() && config.stall_samples > 0) {
+    ended = RunChild([&](ScaleLineWriter& out) { return RunScaleStallPhase(store, config, dir, out); },
+                     &result, nullptr);
+    s = ended.status();
+    if (s.ok() && !ended->empty() && result.error.empty()) {
+      result.error = absl::StrCat(store, ": the stall phase's child process ", *ended);
+    }
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (!s.ok()) return s;

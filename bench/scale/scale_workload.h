@@ -35,6 +35,9 @@ struct ScaleConfig {
   uint64_t cold_gets = 20'000;   // random gets under the memory limit (0: skip that phase)
   double cold_max_seconds = 30;  // ... or fewer, when a store thrashes at the limit
   double memory_limit_fraction = 0.25;  // of the files on disk
+  uint64_t stall_samples = 300;  // sync puts idle, and while background work runs (0: skip)
+  double stall_max_seconds = 30; // cap of the busy part (the idle part: a third of it)
+  int repeat = 1;                // runs of every store (rep-major); figures are medians
   StoreOptions store;
 };
 
@@ -48,8 +51,11 @@ using ScaleChunkCallback = std::function<void(const ScaleResult& so_far, const S
 absl::StatusOr<ScaleResult> RunScaleWorkload(const std::string& store, const ScaleConfig& config,
                                              const ScaleChunkCallback& on_chunk);
 
-// The scale workload on every store in turn, with a progress line per chunk, as a report of
-// mode "scale". A store's failure is a warning in the report, its figures up to it kept.
+// The scale workload on every store in turn, config.repeat times over (every store once, then
+// every store again, so a slow spell of the machine falls on all of them), with a progress
+// line per chunk, as a report of mode "scale" with one result per store: the medians of its
+// runs when there were several. A failed run is a warning in the report, its figures up to
+// the failure kept in its repetition.
 absl::StatusOr<Report> RunScaleSuite(const ScaleConfig& config, const std::vector<std::string>& stores,
                                      Progress& progress);
 

@@ -65,13 +65,15 @@ print('\n'.join(problems) if problems else 'OK')
 
 // Checks a scale report: argv[1] the file, argv[2] the stores (comma-separated), argv[3] the
 // keys, argv[4] the chunks expected, argv[5] the mode; stores "any": whichever ran; argv[6]
-// "cold" if the gets under a memory limit must have run, or have said why not. Prints OK, or
-// what is wrong.
+// "cold" if the gets under a memory limit must have run, or have said why not; argv[7] "stall"
+// if the stall phase must have run, "repeat3" if every store must be the median of 3 runs.
+// Prints OK, or what is wrong.
 constexpr char kScaleJsonCheck[] = R"PY(
 import json, sys
 d = json.load(open(sys.argv[1]))
 stores, keys, chunks, mode = sys.argv[2].split(','), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 cold = sys.argv[6] == 'cold'
+extra = sys.argv[7] if len(sys.argv) > 7 else ''
 problems = []
 def need(obj, names, where):
     for k in names:
@@ -86,8 +88,29 @@ for s in d.get('scale', []):
     need(s, ['mode', 'keys', 'user_bytes', 'seconds', 'ops_per_sec', 'last_vs_first_rate',
              'write_amp', 'disk_bytes', 'space_amp', 'reopen_seconds', 'warm_gets',
              'warm_gets_per_sec', 'warm_hit_rate', 'memory_limit_bytes', 'cold_gets',
-             'cold_gets_per_sec', 'cold_hit_rate', 'peak_rss_bytes', 'error', 'notes',
+             'cold_gets_per_sec', 'cold_hit_rate', 'peak_rss_bytes', 'stall', 'error', 'notes',
              'chunks'], where)
+    st = s.get('stall', {})
+    need(st, ['during', 'idle_samples', 'idle_p50_us', 'idle_p99_us', 'busy_samples', 'busy_p50_us',
+              'busy_p99_us', 'p99_ratio', 'background_puts', 'background_runs', 'seconds'], where + ' stall')
+    if extra == 'stall':
+        # The busy part may find no background work in its time (a slow sanitizer build), but
+        # the idle samples are always there, and a ratio only where both were measured.
+        if not st.get('during'): problems.append('%s: stall phase did not run %r' % (where, st))
+        if not st.get('idle_samples', 0) > 0: problems.append('%s: no idle samples %r' % (where, st))
+        if not 0 < st.get('idle_p50_us', 0) <= st.get('idle_p99_us', 0): problems.append('%s: idle %r' % (where, st))
+        if st.get('busy_samples', 0) > 0:
+            if not 0 < st['busy_p50_us'] <= st['busy_p99_us']: problems.append('%s: busy %r' % (where, st))
+            if abs(st['p99_ratio'] - st['busy_p99_us'] / st['idle_p99_us']) > 1e-3 * st['p99_ratio']:
+                problems.append('%s: p99 ratio %r' % (where, st))
+        elif st.get('p99_ratio') != 0: problems.append('%s: a ratio without busy samples %r' % (where, st))
+    if extra == 'repeat3':
+        reps = s.get('repetitions', [])
+        if s.get('median_of') != 3 or len(reps) != 3: problems.append('%s: runs %r' % (where, s.get('median_of')))
+        for f in ['ops_per_sec', 'write_amp', 'space_amp', 'reopen_seconds', 'warm_gets_per_sec', 'peak_rss_bytes']:
+            v = sorted(r.get(f) for r in reps)
+            if len(v) == 3 and s.get(f) != v[1]: problems.append('%s: %s %r is not the median of %r' % (where, f, s.get(f), v))
+        if any(len(r.get('chunks', [])) != chunks for r in reps): problems.append('%s: a run without its chunks' % where)
     if s.get('error'): problems.append('%s: error %r' % (where, s['error']))
     if s.get('mode') != mode: problems.append('%s: mode %r' % (where, s.get('mode')))
     if s.get('keys') != keys: problems.append('%s: keys %r' % (where, s.get('keys')))
@@ -129,10 +152,10 @@ class BenchCliTest : public ::testing::Test {
     return r.out + r.err;
   }
   std::string CheckScaleJson(const std::string& file, const std::string& stores, int keys, int chunks,
-                             const char* mode, bool cold = false) {
+                             const char* mode, bool cold = false, const char* extra = "") {
     WriteFileOrDie(dir_.Join("check_scale.py"), kScaleJsonCheck);
     Result r = Shell(absl::StrCat("python3 ", dir_.Join("check_scale.py"), " ", file, " ", stores, " ",
-                                  keys, " ", chunks, " ", mode, cold ? " cold" : " warm"));
+                                  keys, " ", chunks, " ", mode, cold ? " cold " : " warm ", extra));
     return r.out + r.err;
   }
   std::string CheckSvg(const std::string& file) {
@@ -232,33 +255,54 @@ TEST_F(BenchCliTest, ScaleWorkloadReportsEveryFigure) {
   const std::string json = dir_.Join("scale.json"), svg = dir_.Join("scale.svg");
   Result r = Run(absl::StrCat("bench engine ", work(),
                               " --workload=scale --keys=20000 --engines=ringkv --scale_gets=2000"
-                              " --scale_cold_gets=500 --scale_memory_fraction=2 --json ", json,
+                              " --scale_cold_gets=500 --scale_memory_fraction=2 --scale_stall_samples=50"
+                              " --ringkv_memtable_mib=1 --scale_stall_seconds=20 --json ", json,
                               " --svg ", svg));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("WA"));
+  EXPECT_THAT(r.out, HasSubstr("idle p99 us"));
+  EXPECT_THAT(r.out, HasSubstr("a checkpoint running"));
   EXPECT_THAT(r.err, HasSubstr("20000/20000 ops"));  // the progress line of the last chunk
-  EXPECT_EQ(CheckScaleJson(json, "ringkv", 20000, 10, "insert", /*cold=*/true), "OK\n");
+  EXPECT_EQ(CheckScaleJson(json, "ringkv", 20000, 10, "insert", /*cold=*/true, "stall"), "OK\n");
   EXPECT_EQ(CheckSvg(svg), "svg\n");
   EXPECT_THAT(ReadFileOrDie(svg), HasSubstr("polyline"));
 }
 
+// Every store built in, each mode printing its chunks and drawing its plot.
 TEST_F(BenchCliTest, ScaleOverwriteAndMixRunInChunks) {
   for (const char* mode : {"overwrite", "mix"}) {
     const std::string json = dir_.Join(absl::StrCat(mode, ".json"));
+    const std::string svg = dir_.Join(absl::StrCat(mode, ".svg"));
     Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=3000 --chunk=1000",
-                                " --engines=ringkv --scale_gets=100 --scale_cold_gets=0 --scale_mode=",
-                                mode, " --json ", json));
+                                " --compare --scale_gets=100 --scale_cold_gets=0 --scale_stall_samples=0",
+                                " --scale_mode=", mode, " --json ", json, " --svg ", svg));
     ASSERT_EQ(r.status, 0) << mode << ": " << r.err;
-    EXPECT_EQ(CheckScaleJson(json, "ringkv", 3000, 3, mode), "OK\n") << mode;
+    EXPECT_EQ(CheckScaleJson(json, "any", 3000, 3, mode), "OK\n") << mode;
+    EXPECT_THAT(r.err, HasSubstr("[ringkv 1/")) << mode;
+    EXPECT_THAT(r.err, HasSubstr("3000/3000 ops")) << mode;
+    EXPECT_EQ(CheckSvg(svg), "svg\n") << mode;
+    EXPECT_THAT(ReadFileOrDie(svg), HasSubstr(absl::StrCat(mode, " of 3000 keys"))) << mode;
   }
+}
+
+TEST_F(BenchCliTest, ScaleRepeatGivesMediansOfTheRuns) {
+  const std::string json = dir_.Join("repeat.json");
+  Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=2000 --engines=ringkv",
+                              " --repeat=3 --scale_gets=100 --scale_cold_gets=0 --scale_stall_samples=0",
+                              " --json ", json));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("the median of 3 runs"));
+  EXPECT_THAT(r.err, HasSubstr("run 3/3] 2000/2000 ops"));
+  EXPECT_EQ(CheckScaleJson(json, "ringkv", 2000, 10, "insert", /*cold=*/false, "repeat3"), "OK\n");
 }
 
 TEST_F(BenchCliTest, ScaleRunsEveryPeerBuiltIn) {
   const std::string json = dir_.Join("scale-peers.json");
   Result r = Run(absl::StrCat("bench engine ", work(), " --workload=scale --keys=2000 --compare",
-                              " --scale_gets=100 --scale_cold_gets=0 --json ", json));
+                              " --scale_gets=100 --scale_cold_gets=0 --scale_stall_samples=20",
+                              " --scale_stall_seconds=5 --ringkv_memtable_mib=1 --json ", json));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(CheckScaleJson(json, "any", 2000, 10, "insert"), "OK\n");
+  EXPECT_EQ(CheckScaleJson(json, "any", 2000, 10, "insert", /*cold=*/false, "stall"), "OK\n");
   for (const char* peer : {"rocksdb", "leveldb", "lmdb", "sqlite"}) {
     EXPECT_TRUE(r.out.find(peer) != std::string::npos || r.err.find(peer) != std::string::npos)
         << peer;
@@ -280,7 +324,9 @@ TEST_F(BenchCliTest, BadArgumentsGiveOneLineAndFail) {
         absl::StrCat("bench engine ", w, " --engines=ringkv,berkeleydb"),
         absl::StrCat("bench engine ", w, " --workload=scale --scale_mode=sideways"),
         absl::StrCat("bench engine ", w, " --workload=scale --keys=0"),
-        absl::StrCat("bench engine ", w, " --workload=scale --scale_memory_fraction=0")}) {
+        absl::StrCat("bench engine ", w, " --workload=scale --scale_memory_fraction=0"),
+        absl::StrCat("bench engine ", w, " --workload=scale --repeat=0"),
+        absl::StrCat("bench engine ", w, " --workload=scale --scale_stall_seconds=0")}) {
     Result r = Run(args);
     EXPECT_NE(r.status, 0) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;

@@ -57,6 +57,32 @@ TEST_F(ScaleLinesTest, FiguresAndChunksArrive) {
   EXPECT_TRUE(r.error.empty());
 }
 
+TEST_F(ScaleLinesTest, TheStallPhaseFiguresArrive) {
+  ScaleLineWriter out(fds_[1]);
+  out.Text("stall_during", "a checkpoint running");
+  out.Figure("stall_idle_samples", 300);
+  out.Figure("stall_idle_p50_us", 150.5);
+  out.Figure("stall_idle_p99_us", 400);
+  out.Figure("stall_busy_samples", 120);
+  out.Figure("stall_busy_p50_us", 900);
+  out.Figure("stall_busy_p99_us", 1200);
+  out.Figure("stall_background_puts", 450000);
+  out.Figure("stall_background_runs", 2);
+  out.Figure("stall_seconds", 4.5);
+  ScaleResult r = ReadAll();
+  EXPECT_EQ(r.stall_during, "a checkpoint running");
+  EXPECT_EQ(r.stall_idle_samples, 300u);
+  EXPECT_DOUBLE_EQ(r.stall_idle_p50_us, 150.5);
+  EXPECT_DOUBLE_EQ(r.stall_idle_p99_us, 400);
+  EXPECT_EQ(r.stall_busy_samples, 120u);
+  EXPECT_DOUBLE_EQ(r.stall_busy_p50_us, 900);
+  EXPECT_DOUBLE_EQ(r.stall_busy_p99_us, 1200);
+  EXPECT_EQ(r.stall_background_puts, 450000u);
+  EXPECT_EQ(r.stall_background_runs, 2u);
+  EXPECT_DOUBLE_EQ(r.stall_seconds, 4.5);
+  EXPECT_TRUE(r.notes.empty()) << r.notes[0];
+}
+
 TEST_F(ScaleLinesTest, AnErrorAndGarbageAreKeptNotLost) {
   ScaleLineWriter out(fds_[1]);
   out.Figure("seconds", 2);

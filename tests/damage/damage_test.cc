@@ -291,7 +291,9 @@ Damage DamageCatalog(const std::string& db, const ::ringkv::testing::RunLayout& 
   pagestore::Manifest m = layout.manifest;
   std::string& c = m.catalog;
   const size_t runs = layout.runs.size();
-  const size_t rec = kRunCatalogHeaderBytes + (rng() % runs) * kRunRecordBytes;
+  std::vector<SortedRun> listed;
+  for (const auto& rp : layout.runs) listed.push_back(rp.run);
+  const size_t rec = RunRecordOffset(listed, rng() % runs);
   Damage d{"catalog", "MANIFEST", ""};
   switch (rng() % 9) {
     case 0:

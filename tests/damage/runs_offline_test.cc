@@ -11,6 +11,8 @@
 #include "absl/strings/str_format.h"
 #include "base/coding.h"
 #include "engine/offline_runs.h"
+#include "engine/run_checkpoint.h"
+#include "engine/storage_factory.h"
 #include "engine/sorted_run_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -202,6 +204,46 @@ TEST_F(RunsOfflineTest, SalvageKeepsTheNewestVersionOfEveryKey) {
   ASSERT_TRUE((*out)->Close().ok());
 }
 
+// A merge stopped between batches (Close stops one so) leaves runs part-merged: their leaves
+// below the merge's bound are free. Check must count them free, not reached; salvage and a
+// reopen must read each key once, newest version first.
+TEST_F(RunsOfflineTest, PartMergedRunsCheckCleanAndSalvageExactly) {
+  Build();
+  {
+    absl::StatusOr<std::shared_ptr<io::IoBackend>> io = OpenIoBackend(RunOptions());
+    ASSERT_TRUE(io.ok()) << io.status();
+    absl::StatusOr<std::unique_ptr<TreeStore>> store =
+        OpenPageTreeStore(**io, path(), RunOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    int batches = 0;
+    absl::StatusOr<TreeMergeStats> stopped = MergeRunsIntoTree(
+        **store, 2,
+        [&]() -> absl::Status {
+          return ++batches == 6 ? absl::CancelledError("stop") : absl::OkStatus();
+        },
+        [](auto) {});
+    ASSERT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+    std::shared_ptr<TreeSnapshot> v = (*store)->Current();
+    ASSERT_GE(v->runs().size(), 3u);
+    ASSERT_FALSE(v->runs().back().run.merged_below.empty());
+  }
+  RunLayout layout = ReadRunLayout(path());
+  absl::StatusOr<CheckReport> r = CheckDB(Options(), path());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok()) << Lines(*r);
+  EXPECT_TRUE(r->damage.empty()) << Lines(*r);
+
+  absl::StatusOr<SalvageReport> s = SalvageDB(Options(), path(), dir_.Join("out"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->lost.empty()) << s->Summary();
+  for (const std::string& dir : {path(), dir_.Join("out")}) {
+    auto db = DB::Open(RunOptions(), dir);
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_TRUE(Contents(**db) == model_) << dir;
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+}
+
 TEST_F(RunsOfflineTest, DamagedCatalogIsAClearErrorAtOpenAndDamageInCheck) {
   Build();
   RunLayout layout = ReadRunLayout(path());
@@ -209,7 +251,7 @@ TEST_F(RunsOfflineTest, DamagedCatalogIsAClearErrorAtOpenAndDamageInCheck) {
   // Run 1's flags get an unknown bit; the MANIFEST's checksum is made to match, as a writer's
   // bug (not the disk) would leave it.
   pagestore::Manifest m = layout.manifest;
-  const size_t flags_at = kRunCatalogHeaderBytes + kRunRecordBytes + 20;
+  const size_t flags_at = kRunCatalogHeaderBytes + kRunRecordBytes + kRunBoundLengthBytes + 20;
   EncodeFixed32(m.catalog.data() + flags_at, 0x80);
   ringkv::testing::WriteManifest(path(), m);
 
@@ -226,8 +268,8 @@ TEST_F(RunsOfflineTest, DamagedCatalogIsAClearErrorAtOpenAndDamageInCheck) {
   EXPECT_FALSE(r->ok());
   ASSERT_EQ(r->damage.size(), 1u) << Lines(*r) << "\n(the run pages are not also leaked)";
   EXPECT_EQ(r->damage[0].file, manifest());
-  EXPECT_EQ(r->damage[0].offset, CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes);
-  EXPECT_THAT(r->damage[0].what, HasSubstr("run 1 (record at offset 56) is damaged"));
+  EXPECT_EQ(r->damage[0].offset, CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes + kRunBoundLengthBytes);
+  EXPECT_THAT(r->damage[0].what, HasSubstr("run 1 (record at offset 60) is damaged"));
 
   // A truncated catalog: the damage is at the catalog's start.
   m.catalog.resize(5);
@@ -290,7 +332,7 @@ TEST_F(RunsOfflineTest, RecordCountsThatDisagreeWithTheRunAreDamageAtTheRecord) 
   absl::StatusOr<CheckReport> r = CheckDB(Options(), path());
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->damage.size(), 2u) << Lines(*r);
-  const uint64_t record = CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes;
+  const uint64_t record = CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes + kRunBoundLengthBytes;
   for (const Damage& d : r->damage) {
     EXPECT_EQ(d.file, manifest());
     EXPECT_EQ(d.offset, record);

@@ -26,6 +26,7 @@ constexpr char kBenchUsage[] =
     "       ringkv bench engine DIR --workload=scale [--keys=N] [--chunk=N]\n"
     "                        [--scale_mode=insert|overwrite|mix] [--scale_gets=N]\n"
     "                        [--scale_cold_gets=N] [--scale_memory_fraction=F]\n"
+    "                        [--scale_stall_samples=N] [--scale_stall_seconds=S]\n"
     "                        [--compare | --engines=...]\n"
     "  all: [--seconds=S] [--repeat=N] [--json FILE] [--svg FILE]\n"
     "  DIR must exist, on the disk to measure (not tmpfs for O_DIRECT methods)";

@@ -54,6 +54,11 @@ ABSL_FLAG(uint64_t, scale_cold_gets, 20000,
 ABSL_FLAG(double, scale_memory_fraction, 0.25,
           "bench engine --workload=scale: the cold gets' memory limit as a fraction of the files "
           "on disk (0.25: the database 4x larger than the memory)");
+ABSL_FLAG(uint64_t, scale_stall_samples, 300,
+          "bench engine --workload=scale: sync puts timed idle and again while the store's "
+          "background work (a checkpoint, a flush or compaction) runs (0: skip the stall phase)");
+ABSL_FLAG(double, scale_stall_seconds, 30,
+          "bench engine --workload=scale: at most this long for the stall phase's busy samples");
 ABSL_FLAG(int, threads, 1, "bench engine: client threads");
 ABSL_FLAG(uint64_t, key_bytes, 16, "bench engine: key size");
 ABSL_FLAG(uint64_t, value_bytes, 100, "bench engine: value size");

@@ -32,6 +32,8 @@ ABSL_DECLARE_FLAG(std::string, scale_mode);
 ABSL_DECLARE_FLAG(uint64_t, scale_gets);
 ABSL_DECLARE_FLAG(uint64_t, scale_cold_gets);
 ABSL_DECLARE_FLAG(double, scale_memory_fraction);
+ABSL_DECLARE_FLAG(uint64_t, scale_stall_samples);
+ABSL_DECLARE_FLAG(double, scale_stall_seconds);
 ABSL_DECLARE_FLAG(int, threads);
 ABSL_DECLARE_FLAG(uint64_t, key_bytes);
 ABSL_DECLARE_FLAG(uint64_t, value_bytes);
