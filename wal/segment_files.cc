@@ -188,6 +188,22 @@ absl::Status SegmentFiles::Retire(uint64_t number) {
   return io_.Run(io::Chain().UnlinkAt(path)).status;
 }
 
+absl::Status SegmentFiles::RemoveRetired() {
+  absl::MutexLock lock(&mu_);
+  if (!listed_) {
+    std::vector<uint64_t> ignored;
+    absl::Status s = List(&ignored, &retired_);
+    if (!s.ok()) return s;
+    listed_ = true;
+  }
+  while (!retired_.empty()) {
+    absl::Status s = io_.Run(io::Chain().UnlinkAt(retired_.back())).status;
+    if (!s.ok()) return s;
+    retired_.pop_back();
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<io::FileSlot> SegmentFiles::OpenForWrite(uint64_t number, bool* direct) {
   absl::StatusOr<io::FileSlot> f = io_.ReserveFile();
   if (!f.ok()) return f.status();

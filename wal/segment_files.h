@@ -35,6 +35,9 @@ class SegmentFiles {
   absl::Status Create(uint64_t number);
   // Retires a segment no longer needed: kept for recycling (up to two), else removed.
   absl::Status Retire(uint64_t number);
+  // Removes the retired files kept for recycling (a closed log needs no spares; if a crash
+  // undoes the removal, they are spares again).
+  absl::Status RemoveRetired();
   // Opens a segment for appends: O_DIRECT|O_DSYNC, or O_DSYNC alone where the filesystem
   // refuses O_DIRECT (said once on stderr). `*direct` tells which.
   absl::StatusOr<io::FileSlot> OpenForWrite(uint64_t number, bool* direct);

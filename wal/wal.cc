@@ -554,7 +554,10 @@ absl::Status Wal::Seal() {
   seal.type = FragmentType::kSkip;
   seal.flags = kSealFlag;
   PutFragmentLocked(seal, std::string_view(payload, sizeof(payload)));
-  return WaitDurableLocked(next_lsn_);
+  s = WaitDurableLocked(next_lsn_);
+  if (!s.ok()) return s;
+  // Closed, the log needs no spare segments: they are space on disk and nothing else.
+  return files_.RemoveRetired();
 }
 
 absl::Status Wal::DropBelow(uint64_t lsn) {

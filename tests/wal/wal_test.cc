@@ -325,6 +325,39 @@ TEST_P(WalTest, RecycledSegmentsNeverReplayStaleRecords) {
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i].second, Payload(10000 + i, 1500));
 }
 
+// Spare segments are kept for recycling while the log runs, and removed by the seal of a clean
+// close: a closed database holds only the segments with records.
+TEST_P(WalTest, ASealedLogKeepsNoSpareSegments) {
+  const auto spares = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir())) {
+      n += e.path().filename().string().rfind("retired-", 0) == 0;
+    }
+    return n;
+  };
+  uint64_t from;
+  {
+    auto w = OpenWal(*io_);
+    ASSERT_NE(w, nullptr);
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(w->Append(Payload(i, 1500)).ok());
+    ASSERT_TRUE(w->Flush().ok());
+    ASSERT_TRUE(w->DropBelow(w->next_lsn()).ok());
+    EXPECT_GT(spares(), 0);
+    from = w->next_lsn();
+    ASSERT_TRUE(w->Append(Payload(7, 100)).ok());
+    ASSERT_TRUE(w->Seal().ok());
+    EXPECT_EQ(spares(), 0);
+  }
+  // The records after the drop still replay, and the log goes on from there.
+  std::vector<std::pair<uint64_t, std::string>> got;
+  auto w = OpenWal(*io_, 0, &got, from);
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second, Payload(7, 100));
+  ASSERT_TRUE(w->Append(Payload(8, 100)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+}
+
 // Damage in the middle of a log (more than a tear window of valid records after it) is
 // corruption in every form it takes, never a quietly shorter log.
 TEST_P(WalTest, EveryKindOfMidLogDamageIsCorruption) {
