@@ -532,8 +532,7 @@ absl::Status Wal::Flush() {
   return WaitDurableLocked(next_lsn_);
 }
 
-absl::Status Wal::Seal() {
-  absl::MutexLock append_lock(&append_mu_);
+absl::Status Wal::SealLocked() {
   absl::MutexLock lock(&mu_);
   if (!ready_ || !failed_.ok()) return failed_;
   absl::Status s = WaitDurableLocked(next_lsn_);
@@ -554,9 +553,17 @@ absl::Status Wal::Seal() {
   seal.type = FragmentType::kSkip;
   seal.flags = kSealFlag;
   PutFragmentLocked(seal, std::string_view(payload, sizeof(payload)));
-  s = WaitDurableLocked(next_lsn_);
-  if (!s.ok()) return s;
-  // Closed, the log needs no spare segments: they are space on disk and nothing else.
+  return WaitDurableLocked(next_lsn_);
+}
+
+absl::Status Wal::Seal() {
+  {
+    absl::MutexLock append_lock(&append_mu_);
+    absl::Status s = SealLocked();
+    if (!s.ok()) return s;
+  }
+  // Closed, the log needs no spare segments: they are space on disk and nothing else. Outside
+  // the log's locks: the segment files' lock is taken before them elsewhere.
   return files_.RemoveRetired();
 }
 

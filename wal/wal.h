@@ -81,7 +81,7 @@ class Wal {
   absl::Status Flush();
   // Flushes, then appends and makes durable an end mark vouching that every record before it
   // was durable, so damage to the last records is told from a torn write. For a clean close:
-  // appends after it are allowed but not expected.
+  // appends after it are allowed but not expected. Then removes the spare (retired) segments.
   absl::Status Seal();
   // `hook` runs where a thread has time to spare while a write is in flight: right after it
   // woke durable writers (WaitDurable or WaitDurableAsync), and on a writer that reaps its own
@@ -97,6 +97,8 @@ class Wal {
   WalStats stats() const;
 
  private:
+  // Seal's end mark, without the spares' removal.
+  absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   Wal(io::IoBackend& io, std::string dir, const WalOptions& options, uint64_t min_lsn);
   absl::Status Init();
   absl::Status StartAppending(const ReplayResult& replay);
