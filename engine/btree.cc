@@ -116,6 +116,21 @@ absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
   return TreeLookup::kAbsent;
 }
 
+absl::StatusOr<size_t> BTreeHeight(TreePageReader& pages, uint64_t page) {
+  for (size_t height = 0; height <= kMaxDepth; ++height) {
+    absl::StatusOr<PageRef> ref = pages.Read(page);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
+    if (!node.ok()) return node.status();
+    if (node->kind() == TreePageKind::kLeaf) return height;
+    if (node->count() == 0) {
+      return absl::DataLossError(absl::StrCat("B+tree page ", page, " has no child"));
+    }
+    page = node->child(node->count() - 1);
+  }
+  return absl::DataLossError("B+tree deeper than 32 levels (a cycle?)");
+}
+
 absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
                               std::string* value) {
   absl::StatusOr<TreeLookup> r = BTreeLookup(pages, root, key, value);

@@ -22,6 +22,11 @@ enum class TreeLookup { kAbsent, kFound, kDeleted };
 // kDeleted where a sorted run holds a tombstone for it.
 absl::StatusOr<TreeLookup> BTreeLookup(TreePageReader& pages, uint64_t root,
                                        std::string_view key, std::string* value);
+// Levels above the leaves of the tree at `root`, read along its rightmost path: a part-merged
+// sorted run has freed leaves on its left, never its last one. DataLoss for a node with no
+// child or a path deeper than any valid tree.
+absl::StatusOr<size_t> BTreeHeight(TreePageReader& pages, uint64_t root);
+
 // True and the value if `key` is in the tree (a tombstone reads as absent).
 absl::StatusOr<bool> BTreeGet(TreePageReader& pages, uint64_t root, std::string_view key,
                               std::string* value);

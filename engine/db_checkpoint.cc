@@ -95,8 +95,7 @@ absl::Status DBImpl::CheckpointImmutable() {
   // meantime are written as runs between its batches, so writers wait at most for a batch.
   std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
   const uint64_t tree_pages = MainTreePages(*parts_.tree, *tree);
-  uint64_t run_pages = 0;
-  for (const SortedRunRef& r : tree->runs()) run_pages += r.run.pages;
+  const uint64_t run_pages = RunPages(tree->runs());
   const bool merge =
       !tree->runs().empty() &&
       (tree->runs().size() > options_.max_sorted_runs ||

@@ -11,12 +11,6 @@
 namespace ringkv {
 namespace {
 
-uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
-  uint64_t pages = 0;
-  for (const SortedRunRef& r : runs) pages += r.run.pages;
-  return pages;
-}
-
 // A run's keys ascend, its filter holds every one, and it has the entries its record says.
 absl::Status VerifyRun(TreePageReader& pages, const SortedRunRef& r) {
   BTreeIterator it(&pages, r.run.root, r.run.merged_below);

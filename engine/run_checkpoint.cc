@@ -15,12 +15,6 @@
 namespace ringkv {
 namespace {
 
-uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
-  uint64_t pages = 0;
-  for (const SortedRunRef& r : runs) pages += r.run.pages;
-  return pages;
-}
-
 // A batch of changes copied out of the runs' pages (the version they were read from is
 // unpinned before the next batch, so the batch cannot point into its pages).
 class ChangeBatch {

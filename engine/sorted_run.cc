@@ -3,13 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/check.h"
 #include "base/coding.h"
+#include "engine/btree.h"
 #include "engine/btree_node.h"
 #include "engine/sorted_run_format.h"
 
 namespace ringkv {
 namespace {
 
-constexpr size_t kMaxDepth = 32;
 
 // What the decoder refuses, the encoder asserts.
 bool RunIsWellFormed(const SortedRun& r) {
@@ -17,39 +17,14 @@ bool RunIsWellFormed(const SortedRun& r) {
          (r.root == kNoPage) == (r.entries == 0);
 }
 
-// Levels above the leaves, along the rightmost path: a part-merged run has freed leaves on
-// the left, never its last one.
-absl::StatusOr<size_t> RunHeight(TreePageReader& reader, uint64_t page) {
-  for (size_t height = 0; height <= kMaxDepth; ++height) {
-    absl::StatusOr<PageRef> ref = reader.Read(page);
-    if (!ref.ok()) return ref.status();
-    absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
-    if (!node.ok()) return node.status();
-    if (node->kind() == TreePageKind::kLeaf) return height;
-    if (node->count() == 0) {
-      return absl::DataLossError(absl::StrCat("sorted run page ", page, " has no child"));
-    }
-    page = node->child(node->count() - 1);
-  }
-  return absl::DataLossError("sorted run deeper than 32 levels (a cycle?)");
-}
-
-// The pages of the subtree at `page`, `height` levels above the leaves. Leaves are read only
-// with `read_leaves` (for their overflow chains); otherwise their ids in the parent suffice.
-absl::Status CollectSubtree(TreePageReader& reader, uint64_t page, size_t height,
-                            bool read_leaves, std::vector<uint64_t>* pages) {
-  absl::StatusOr<PageRef> ref = reader.Read(page);
-  if (!ref.ok()) return ref.status();
-  absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
-  if (!node.ok()) return node.status();
-  const bool leaf = node->kind() == TreePageKind::kLeaf;
-  if (leaf != (height == 0)) {
-    return absl::DataLossError(absl::StrCat("sorted run page ", page, " is at the wrong level"));
-  }
-  pages->push_back(page);
-  const uint32_t entries = leaf ? node->count() : node->count() - 1;
+// The overflow chains of a node's entries (a leaf's keys and values, an internal node's
+// separators).
+absl::Status CollectEntryChains(TreePageReader& reader, const NodeView& node,
+                                std::vector<uint64_t>* pages) {
+  const bool leaf = node.kind() == TreePageKind::kLeaf;
+  const uint32_t entries = leaf ? node.count() : node.count() - 1;
   for (uint32_t i = 0; i < entries; ++i) {
-    absl::StatusOr<RawEntry> e = node->Entry(i);
+    absl::StatusOr<RawEntry> e = node.Entry(i);
     if (!e.ok()) return e.status();
     if (e->key_overflow()) {
       absl::Status s = CollectOverflowPages(reader, e->key_page(), pages);
@@ -59,20 +34,6 @@ absl::Status CollectSubtree(TreePageReader& reader, uint64_t page, size_t height
       absl::Status s = CollectOverflowPages(reader, e->value_page(), pages);
       if (!s.ok()) return s;
     }
-  }
-  if (leaf) return absl::OkStatus();
-  for (uint32_t i = 0; i < node->count(); ++i) {
-    const uint64_t child = node->child(i);
-    if (child == kNoPage) {
-      return absl::DataLossError(absl::StrCat("sorted run page ", page, " child ", i,
-                                              " is no page"));
-    }
-    if (height == 1 && !read_leaves) {
-      pages->push_back(child);
-      continue;
-    }
-    absl::Status s = CollectSubtree(reader, child, height - 1, read_leaves, pages);
-    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -89,14 +50,8 @@ absl::Status CollectInternalPages(TreePageReader& reader, uint64_t page, size_t 
     return absl::DataLossError(absl::StrCat("sorted run page ", page, " should be internal"));
   }
   pages->push_back(page);
-  for (uint32_t i = 0; i + 1 < node->count(); ++i) {
-    absl::StatusOr<RawEntry> e = node->Entry(i);
-    if (!e.ok()) return e.status();
-    if (e->key_overflow()) {
-      absl::Status s = CollectOverflowPages(reader, e->key_page(), pages);
-      if (!s.ok()) return s;
-    }
-  }
+  absl::Status chains = CollectEntryChains(reader, *node, pages);
+  if (!chains.ok()) return chains;
   for (uint32_t i = 0; i < node->count(); ++i) {
     absl::Status s = CollectInternalPages(reader, node->child(i), height - 1, pages);
     if (!s.ok()) return s;
@@ -127,6 +82,12 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
     out.append(r.merged_below);
   }
   return out;
+}
+
+uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
+  uint64_t pages = 0;
+  for (const SortedRunRef& r : runs) pages += r.run.pages;
+  return pages;
 }
 
 uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i) {
@@ -203,7 +164,7 @@ absl::StatusOr<std::vector<RunLeaf>> ListRunLeaves(TreePageReader& reader,
                                                     const SortedRun& run) {
   std::vector<RunLeaf> leaves;
   if (run.root == kNoPage) return leaves;
-  absl::StatusOr<size_t> height = RunHeight(reader, run.root);
+  absl::StatusOr<size_t> height = BTreeHeight(reader, run.root);
   if (!height.ok()) return height.status();
   if (*height == 0) {
     leaves.push_back(RunLeaf{run.root, ""});
@@ -264,42 +225,28 @@ absl::Status CollectLeafPages(TreePageReader& reader, uint64_t page, bool has_ov
   if (node->kind() != TreePageKind::kLeaf) {
     return absl::DataLossError(absl::StrCat("sorted run page ", page, " should be a leaf"));
   }
-  for (uint32_t i = 0; i < node->count(); ++i) {
-    absl::StatusOr<RawEntry> e = node->Entry(i);
-    if (!e.ok()) return e.status();
-    if (e->key_overflow()) {
-      absl::Status s = CollectOverflowPages(reader, e->key_page(), pages);
-      if (!s.ok()) return s;
-    }
-    if (e->value_overflow()) {
-      absl::Status s = CollectOverflowPages(reader, e->value_page(), pages);
-      if (!s.ok()) return s;
-    }
-  }
-  return absl::OkStatus();
+  return CollectEntryChains(reader, *node, pages);
 }
 
 absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
                              std::vector<uint64_t>* pages) {
   const size_t before = pages->size();
   if (run.root != kNoPage) {
-    absl::StatusOr<size_t> height = RunHeight(reader, run.root);
+    absl::StatusOr<size_t> height = BTreeHeight(reader, run.root);
     if (!height.ok()) return height.status();
-    if (run.merged_below.empty()) {
-      absl::Status s = CollectSubtree(reader, run.root, *height, run.has_overflow, pages);
-      if (!s.ok()) return s;
-    } else {
-      // Part-merged: the internal nodes, and the leaves not freed yet (those whose upper
-      // bound, the next leaf's lower bound, is above merged_below).
-      absl::Status s = CollectInternalPages(reader, run.root, *height, pages);
-      if (!s.ok()) return s;
-      absl::StatusOr<std::vector<RunLeaf>> leaves = ListRunLeaves(reader, run);
-      if (!leaves.ok()) return leaves.status();
-      for (size_t i = 0; i < leaves->size(); ++i) {
-        if (i + 1 < leaves->size() && (*leaves)[i + 1].lo <= run.merged_below) continue;
-        s = CollectLeafPages(reader, (*leaves)[i].page, run.has_overflow, pages);
-        if (!s.ok()) return s;
+    // The internal nodes, and the leaves not freed yet: all of them, or in a part-merged run
+    // those whose upper bound (the next leaf's lower bound) is above merged_below.
+    absl::Status s = CollectInternalPages(reader, run.root, *height, pages);
+    if (!s.ok()) return s;
+    absl::StatusOr<std::vector<RunLeaf>> leaves = ListRunLeaves(reader, run);
+    if (!leaves.ok()) return leaves.status();
+    for (size_t i = 0; i < leaves->size(); ++i) {
+      if (!run.merged_below.empty() && i + 1 < leaves->size() &&
+          (*leaves)[i + 1].lo <= run.merged_below) {
+        continue;
       }
+      s = CollectLeafPages(reader, (*leaves)[i].page, run.has_overflow, pages);
+      if (!s.ok()) return s;
     }
   }
   absl::Status s = CollectOverflowPages(reader, run.filter, pages);

@@ -45,6 +45,8 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
                                                         uint64_t page_count,
                                                         const std::string& where,
                                                         uint64_t* damaged_at = nullptr);
+// Pages in use by `runs`.
+uint64_t RunPages(const std::vector<SortedRunRef>& runs);
 // The offset in the catalog of run i's record.
 uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i);
 

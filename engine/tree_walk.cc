@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/btree.h"
 #include "engine/btree_node.h"
 
 namespace ringkv {
@@ -24,12 +25,12 @@ class Walker {
     if (!lower_bound_.empty()) {
       // Which children are leaves must be known without reading them (some are free): the
       // height, from the rightmost path (its leaf is never freed).
-      absl::StatusOr<int> height = Height(root);
+      absl::StatusOr<size_t> height = BTreeHeight(pages_, root);
       if (!height.ok()) {
         Lose(root, std::nullopt, std::nullopt, height.status());
         return stats_;
       }
-      height_ = *height;
+      height_ = static_cast<int>(*height);
     }
     Visit(root, std::nullopt, std::nullopt, 0);
     return stats_;
@@ -39,21 +40,6 @@ class Walker {
   void Lose(uint64_t page, const std::optional<std::string>& lo,
             const std::optional<std::string>& hi, absl::Status cause) {
     on_loss_(TreeLoss{page, lo, hi, std::move(cause)});
-  }
-
-  absl::StatusOr<int> Height(uint64_t page) {
-    for (int height = 0; height <= kMaxDepth; ++height) {
-      absl::StatusOr<PageRef> ref = pages_.Read(page);
-      if (!ref.ok()) return ref.status();
-      absl::StatusOr<NodeView> node = NodeView::Parse(*ref);
-      if (!node.ok()) return node.status();
-      if (node->kind() == TreePageKind::kLeaf) return height;
-      if (node->count() == 0) {
-        return absl::DataLossError(absl::StrCat("page ", page, " has no child"));
-      }
-      page = node->child(node->count() - 1);
-    }
-    return absl::DataLossError("the tree is deeper than any valid tree (a cycle)");
   }
 
   bool Reach(uint64_t id) {

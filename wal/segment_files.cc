@@ -139,14 +139,17 @@ absl::Status SegmentFiles::WriteZeroedFile(const std::string& path, uint64_t num
   return io_.Run(io::Chain().Fdatasync(f->id()).Close(f->id())).status;
 }
 
+absl::Status SegmentFiles::ListRetiredOnceLocked() {
+  if (listed_) return absl::OkStatus();
+  std::vector<uint64_t> ignored;
+  absl::Status s = List(&ignored, &retired_);
+  if (s.ok()) listed_ = true;
+  return s;
+}
+
 absl::Status SegmentFiles::Create(uint64_t number) {
   absl::MutexLock lock(&mu_);
-  if (!listed_) {
-    std::vector<uint64_t> ignored;
-    absl::Status s = List(&ignored, &retired_);
-    if (!s.ok()) return s;
-    listed_ = true;
-  }
+  if (absl::Status s = ListRetiredOnceLocked(); !s.ok()) return s;
   const std::string final_path = PathOf(number);
   const std::string tmp = final_path + ".tmp";
   absl::Status s;
@@ -190,12 +193,7 @@ absl::Status SegmentFiles::Retire(uint64_t number) {
 
 absl::Status SegmentFiles::RemoveRetired() {
   absl::MutexLock lock(&mu_);
-  if (!listed_) {
-    std::vector<uint64_t> ignored;
-    absl::Status s = List(&ignored, &retired_);
-    if (!s.ok()) return s;
-    listed_ = true;
-  }
+  if (absl::Status s = ListRetiredOnceLocked(); !s.ok()) return s;
   while (!retired_.empty()) {
     absl::Status s = io_.Run(io::Chain().UnlinkAt(retired_.back())).status;
     if (!s.ok()) return s;

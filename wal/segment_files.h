@@ -44,6 +44,8 @@ class SegmentFiles {
 
  private:
   absl::Status FsyncDir();
+  // Fills retired_ from the directory the first time it is needed.
+  absl::Status ListRetiredOnceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteZeroedFile(const std::string& path, uint64_t number);
 
   io::IoBackend& io_;
