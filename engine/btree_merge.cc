@@ -312,8 +312,7 @@ class Merger {
   }
 
   absl::StatusOr<uint64_t> WriteChain(std::string_view bytes) {
-    const size_t per_page = payload_ - kOverflowHeaderBytes;
-    stats_.pages_written += std::max<size_t>(1, (bytes.size() + per_page - 1) / per_page);
+    stats_.pages_written += OverflowChainPages(payload_, bytes.size());
     return WriteOverflow(writer_, bytes);
   }
 

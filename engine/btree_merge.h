@@ -25,6 +25,13 @@ struct TreeMergeStats {
   uint64_t pages_freed = 0;
   uint64_t leaves_kept = 0;
   uint64_t leaves_rewritten = 0;
+  // Sums the counts of another merge into these (root is left as it is).
+  void Add(const TreeMergeStats& o) {
+    pages_written += o.pages_written;
+    pages_freed += o.pages_freed;
+    leaves_kept += o.leaves_kept;
+    leaves_rewritten += o.leaves_rewritten;
+  }
 };
 
 // `changes` must be sorted by key with each key at most once. Old pages that leave the tree are

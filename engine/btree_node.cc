@@ -149,7 +149,7 @@ absl::Status CollectOverflowPages(TreePageReader& reader, uint64_t first,
 
 absl::StatusOr<uint64_t> WriteOverflow(TreePageWriter& writer, std::string_view bytes) {
   const size_t per_page = writer.payload_size() - kOverflowHeaderBytes;
-  const size_t pages = std::max<size_t>(1, (bytes.size() + per_page - 1) / per_page);
+  const size_t pages = OverflowChainPages(writer.payload_size(), bytes.size());
   std::vector<uint64_t> ids(pages);
   for (uint64_t& id : ids) {
     absl::StatusOr<uint64_t> a = writer.Allocate();

@@ -4,6 +4,7 @@
 #ifndef RINGKV_ENGINE_BTREE_NODE_H_
 #define RINGKV_ENGINE_BTREE_NODE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -142,6 +143,11 @@ absl::Status ReadOverflow(TreePageReader& reader, uint64_t first, uint32_t len, 
 // Page ids of a chain, for freeing it.
 absl::Status CollectOverflowPages(TreePageReader& reader, uint64_t first,
                                   std::vector<uint64_t>* pages);
+// Pages of the overflow chain WriteOverflow writes for `bytes` (at least one).
+inline size_t OverflowChainPages(size_t payload_size, size_t bytes) {
+  const size_t per_page = payload_size - kOverflowHeaderBytes;
+  return std::max<size_t>(1, (bytes + per_page - 1) / per_page);
+}
 // Writes `bytes` as a new overflow chain; returns its first page.
 absl::StatusOr<uint64_t> WriteOverflow(TreePageWriter& writer, std::string_view bytes);
 

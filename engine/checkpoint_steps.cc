@@ -49,10 +49,7 @@ absl::StatusOr<TreeMergeStats> CheckpointInSteps(
     RINGKV_CHECK(next->root() == merged->root);
     published(std::move(next));
     total.root = merged->root;
-    total.pages_written += merged->pages_written;
-    total.pages_freed += merged->pages_freed;
-    total.leaves_kept += merged->leaves_kept;
-    total.leaves_rewritten += merged->leaves_rewritten;
+    total.Add(*merged);
     begin = end;
   }
   RINGKV_CHECK(begin == changes.size());

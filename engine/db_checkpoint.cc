@@ -162,11 +162,12 @@ absl::Status DBImpl::CheckpointWaitingImmutable() {
                                     options_.run_merge_ratio * static_cast<double>(tree_bytes));
   tree.reset();
   uint64_t pages_written = 0;
+  std::shared_ptr<TreeSnapshot> with_run;  // published together with the memtable's removal
   if (as_run) {
     absl::StatusOr<uint64_t> written = PublishSortedRun(*parts_.tree, changes, end_lsn);
     if (!written.ok()) return written.status();
     pages_written = *written;
-    PublishTree(parts_.tree->Current());
+    with_run = parts_.tree->Current();
   } else {
     absl::StatusOr<TreeMergeStats> merged = CheckpointInSteps(
         *parts_.tree, changes, end_lsn, StepPages(),
@@ -179,6 +180,8 @@ absl::Status DBImpl::CheckpointWaitingImmutable() {
     RINGKV_CHECK(current_->imm == imm);
     auto next = std::make_shared<ReadView>(*current_);
     next->imm = nullptr;
+    // The run holds every key of the memtable: one view swaps one for the other.
+    if (with_run != nullptr) next->tree = std::move(with_run);
     SetCurrent(std::move(next));
     ++checkpoints_done_;
   }

@@ -129,14 +129,13 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
     store.AbortCheckpoint();
     return filter_page.status();
   }
-  const size_t per_page = payload - kOverflowHeaderBytes;
   SortedRunRef ref;
   ref.run.root = built->root;
   ref.run.filter = *filter_page;
   ref.run.filter_bytes = static_cast<uint32_t>(filter_bytes.size());
   ref.run.has_overflow = has_overflow;
   ref.run.entries = changes.size();
-  ref.run.pages = built->pages_written + (filter_bytes.size() + per_page - 1) / per_page;
+  ref.run.pages = built->pages_written + OverflowChainPages(payload, filter_bytes.size());
   ref.run.id = base->runs().empty() ? 1 : base->runs().front().run.id + 1;
   ref.filter = std::move(filter);
   TreeRoots roots{base->root(), {}};
@@ -195,10 +194,7 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
       Progress& p = progress[r.run.id];
       p.leaves = std::move(*leaves);
       // A merge that stopped (a crash, a close) freed the leaves below its bound already.
-      while (p.freed + 1 < p.leaves.size() && !r.run.merged_below.empty() &&
-             p.leaves[p.freed + 1].lo <= r.run.merged_below) {
-        ++p.freed;
-      }
+      p.freed = FreedLeafCount(p.leaves, r.run.merged_below);
     }
   }
   // Frees the leaves of `r` that hold only keys below `bound`, and records the bound.
@@ -206,11 +202,10 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
                            const std::string& bound) -> absl::Status {
     Progress& p = progress[r->run.id];
     std::vector<uint64_t> freed;
-    while (p.freed + 1 < p.leaves.size() && p.leaves[p.freed + 1].lo <= bound) {
+    for (const size_t upto = FreedLeafCount(p.leaves, bound); p.freed < upto; ++p.freed) {
       absl::Status s = CollectLeafPages(pages, p.leaves[p.freed].page, r->run.has_overflow,
                                         &freed);
       if (!s.ok()) return s;
-      ++p.freed;
     }
     RINGKV_CHECK(freed.size() < r->run.pages);  // the filter and last leaf stay till the end
     for (uint64_t id : freed) writer.Free(id);
@@ -259,10 +254,7 @@ absl::StatusOr<TreeMergeStats> MergeRunsIntoTree(
         base.reset();
         absl::Status s = store.CommitCheckpoint(roots, lsn);
         if (!s.ok()) return s;
-        total.pages_written += merged->pages_written;
-        total.pages_freed += merged->pages_freed;
-        total.leaves_kept += merged->leaves_kept;
-        total.leaves_rewritten += merged->leaves_rewritten;
+        total.Add(*merged);
         published(store.Current());
       }
     }

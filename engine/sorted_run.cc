@@ -214,6 +214,12 @@ absl::StatusOr<std::vector<RunLeaf>> ListRunLeaves(TreePageReader& reader,
   return leaves;
 }
 
+size_t FreedLeafCount(const std::vector<RunLeaf>& leaves, std::string_view bound) {
+  size_t n = 0;
+  while (n + 1 < leaves.size() && leaves[n + 1].lo <= bound) ++n;
+  return n;
+}
+
 absl::Status CollectLeafPages(TreePageReader& reader, uint64_t page, bool has_overflow,
                               std::vector<uint64_t>* pages) {
   pages->push_back(page);
@@ -240,11 +246,7 @@ absl::Status CollectRunPages(TreePageReader& reader, const SortedRun& run,
     if (!s.ok()) return s;
     absl::StatusOr<std::vector<RunLeaf>> leaves = ListRunLeaves(reader, run);
     if (!leaves.ok()) return leaves.status();
-    for (size_t i = 0; i < leaves->size(); ++i) {
-      if (!run.merged_below.empty() && i + 1 < leaves->size() &&
-          (*leaves)[i + 1].lo <= run.merged_below) {
-        continue;
-      }
+    for (size_t i = FreedLeafCount(*leaves, run.merged_below); i < leaves->size(); ++i) {
       s = CollectLeafPages(reader, (*leaves)[i].page, run.has_overflow, pages);
       if (!s.ok()) return s;
     }

@@ -63,6 +63,11 @@ struct RunLeaf {
 };
 absl::StatusOr<std::vector<RunLeaf>> ListRunLeaves(TreePageReader& reader, const SortedRun& run);
 
+// How many of `leaves`, from the first, hold only keys below `bound` (a leaf's upper bound, the
+// next leaf's lower bound, is at or below it): the leaves a merge that reached `bound` has
+// freed. The last leaf is never among them; an empty bound frees none.
+size_t FreedLeafCount(const std::vector<RunLeaf>& leaves, std::string_view bound);
+
 // The pages of leaf `page` and of its overflow chains.
 absl::Status CollectLeafPages(TreePageReader& reader, uint64_t page, bool has_overflow,
                               std::vector<uint64_t>* pages);
