@@ -37,6 +37,18 @@ class DbLogicTest : public ::testing::Test {
     db_ = std::move(*db);
   }
 
+  // A Get of `key` returns what the model holds, or NotFound.
+  void ExpectGet(const Model& model, const std::string& key) {
+    auto got = db_->Get({}, key);
+    auto want = model.find(key);
+    if (want == model.end()) {
+      ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound) << key;
+    } else {
+      ASSERT_TRUE(got.ok()) << key << ": " << got.status();
+      ASSERT_EQ(*got, want->second) << key;
+    }
+  }
+
   void ExpectMatches(const Model& model, const Snapshot* snap = nullptr) {
     ReadOptions ro;
     ro.snapshot = snap;
@@ -107,14 +119,8 @@ TEST_F(DbLogicTest, RandomOperationsMatchModelAcrossCheckpointsAndReopens) {
         }
         ASSERT_TRUE(db_->Write({}, b).ok());
       } else if (op < 88) {
-        auto got = db_->Get({}, key);
-        auto want = model.find(key);
-        if (want == model.end()) {
-          ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound) << key;
-        } else {
-          ASSERT_TRUE(got.ok()) << key << ": " << got.status();
-          ASSERT_EQ(*got, want->second);
-        }
+        ExpectGet(model, key);
+        if (HasFatalFailure()) return;
       } else if (op < 93) {
         // A bounded scan from a random point, forwards then back.
         ReadOptions ro;
@@ -179,14 +185,8 @@ TEST_F(DbLogicTest, RandomOperationsMatchModelWithSortedRunsAndMerges) {
         ASSERT_TRUE(db_->Delete({}, key).ok());
         model.erase(key);
       } else if (op < 97) {
-        auto got = db_->Get({}, key);
-        auto want = model.find(key);
-        if (want == model.end()) {
-          ASSERT_EQ(got.status().code(), absl::StatusCode::kNotFound) << key;
-        } else {
-          ASSERT_TRUE(got.ok()) << key << ": " << got.status();
-          ASSERT_EQ(*got, want->second) << key;
-        }
+        ExpectGet(model, key);
+        if (HasFatalFailure()) return;
       } else if (op < 98) {
         ASSERT_TRUE(db_->Checkpoint().ok());
         most_runs = std::max(most_runs, Property(*db_, "ringkv.runs.count"));
