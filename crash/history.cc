@@ -1,5 +1,8 @@
 #include "ringkv/history.h"
 
+#include <map>
+#include <string_view>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -59,19 +62,22 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
   // A batch whose keys no later op touches must be visible whole or not at all: some of its
   // entries showing and others not is a partial batch. A delete shows only as a key still
   // present (not applied); an absent key is no evidence (the batch landed, or an earlier write
-  // of the key was lost with it).
+  // of the key was lost with it). A batch that writes a key twice is judged by its last write of
+  // it, the only one that can show.
   for (size_t p = 0; p < may; ++p) {
     if (ops_[p].entries.size() < 2) continue;
+    std::map<std::string_view, const HistoryEntry*> effect;
+    for (const HistoryEntry& e : ops_[p].entries) effect[e.key] = &e;
+    if (effect.size() < 2) continue;
     bool touched_later = false;
     for (size_t q = p + 1; q < may && !touched_later; ++q) {
-      for (const HistoryEntry& e : ops_[q].entries) {
-        for (const HistoryEntry& mine : ops_[p].entries) touched_later |= e.key == mine.key;
-      }
+      for (const HistoryEntry& e : ops_[q].entries) touched_later |= effect.contains(e.key);
     }
     if (touched_later) continue;
     size_t applied = 0;
     size_t missing = 0;
-    for (const HistoryEntry& e : ops_[p].entries) {
+    for (const auto& [key, entry] : effect) {
+      const HistoryEntry& e = *entry;
       auto it = state.find(e.key);
       if (e.deleted) {
         missing += it != state.end();
@@ -83,8 +89,8 @@ std::optional<Violation> History::Check(const KvState& state, uint64_t crash_eve
     }
     if (applied > 0 && missing > 0) {
       return Violation{"3 a batch was applied partly", ops_[p].entries[0].key,
-                       absl::StrCat("batch #", p, ": ", applied, " of ", ops_[p].entries.size(),
-                                    " entries visible, ", missing, " not")};
+                       absl::StrCat("batch #", p, ": ", applied, " of ", effect.size(),
+                                    " keys visible, ", missing, " not")};
     }
   }
   KvState minimal = base_;

@@ -88,6 +88,38 @@ TEST(HistoryBatchTest, LostBatchWithADeleteIsALostWriteNotAPartialOne) {
   EXPECT_EQ(v->invariant, "3 a batch was applied partly");
 }
 
+// A batch that writes a key twice shows only its last write of it: the first value missing is
+// no evidence of a partial batch, so a lost acknowledged write beside it is what gets named.
+TEST(HistoryBatchTest, BatchWritingAKeyTwiceIsJudgedByItsLastWrite) {
+  History h;
+  h.Add(Put("a", "0", 1, 2));
+  HistoryOp batch;
+  batch.entries = {{false, "k", "1"}, {false, "p", "2"}, {false, "k", "3"}};
+  batch.begin = 3;
+  batch.end = 4;
+  batch.ok = true;
+  h.Add(batch);
+  EXPECT_FALSE(h.Check({{"a", "0"}, {"k", "3"}, {"p", "2"}}, 4));
+  auto v = h.Check({{"k", "3"}, {"p", "2"}}, 4);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "1 acknowledged write lost");
+  EXPECT_EQ(v->key, "a");
+  // Its last write of k visible and p not is still a partial batch.
+  v = h.Check({{"a", "0"}, {"k", "3"}}, 4);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "3 a batch was applied partly");
+  // A put then a delete of the same key leaves the key absent.
+  HistoryOp put_then_delete;
+  put_then_delete.entries = {{false, "x", "1"}, {false, "y", "2"}, {true, "x", ""}};
+  put_then_delete.begin = 5;
+  put_then_delete.end = 6;
+  put_then_delete.ok = true;
+  h.Add(put_then_delete);
+  v = h.Check({{"k", "3"}, {"p", "2"}, {"y", "2"}}, 6);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->invariant, "1 acknowledged write lost");
+}
+
 TEST(HistoryDeleteTest, DeletedKeyMustStayDeleted) {
   History h;
   h.Add(Put("a", "1", 1, 2));
