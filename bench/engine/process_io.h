@@ -15,8 +15,13 @@ namespace ringkv::bench {
 // storage; 0 if the kernel does not account I/O (CONFIG_TASK_IO_ACCOUNTING off).
 uint64_t ProcessWriteBytes();
 
-// The peak resident set of this process (getrusage ru_maxrss), in bytes.
+// The peak resident set of this process (getrusage ru_maxrss), in bytes. It counts the pages of
+// files the process maps, which the kernel drops under memory pressure.
 uint64_t PeakRssBytes();
+
+// The anonymous part of the resident set now (RssAnon of /proc/self/status): heap, stacks, the
+// memory no file backs. 0 if the kernel does not report it.
+uint64_t AnonRssBytes();
 
 // The bytes allocated on disk (st_blocks * 512) by every regular file under `dir`.
 absl::StatusOr<uint64_t> AllocatedBytesUnder(const std::string& dir);

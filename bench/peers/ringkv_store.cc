@@ -44,6 +44,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir,
   if (store_options.ringkv_memtable_bytes > 0) {
     options.memtable_bytes = store_options.ringkv_memtable_bytes;
   }
+  if (store_options.ringkv_run_merge_ratio >= 0) {
+    options.run_merge_ratio = store_options.ringkv_run_merge_ratio;
+  }
   auto db = DB::Open(options, dir);
   if (!db.ok()) return db.status();
   return std::unique_ptr<KvStore>(new RingkvStore(std::move(*db)));

@@ -92,6 +92,7 @@ struct ScaleResult {
   double cold_gets_per_sec = 0;
   double cold_hit_rate = 0;
   uint64_t peak_rss_bytes = 0;       // of the write phase's process (ru_maxrss)
+  uint64_t peak_anon_rss_bytes = 0;  // its RssAnon, the highest at a chunk's end (no mapped files)
   uint64_t cold_peak_rss_bytes = 0;  // of the cold gets' process
   // Sync-put latency with nothing else running ("idle") and while the store's background work
   // ran ("busy"), bench/scale/stall_phase.h. stall_during says what "busy" was; "" when the

@@ -99,6 +99,7 @@ std::string ScaleJson(const ScaleResult& r) {
   absl::StrAppend(&out, ",\"memory_limit_bytes\":", r.memory_limit_bytes, ",\"cold_gets\":", r.cold_gets,
                   ",\"cold_gets_per_sec\":", Num(r.cold_gets_per_sec), ",\"cold_hit_rate\":",
                   Num(r.cold_hit_rate), ",\"peak_rss_bytes\":", r.peak_rss_bytes,
+                  ",\"peak_anon_rss_bytes\":", r.peak_anon_rss_bytes,
                   ",\"cold_peak_rss_bytes\":", r.cold_peak_rss_bytes, ",\"stall\":", StallJson(r),
                   ",\"error\":", Str(r.error), ",\"notes\":", StringList(r.notes), ",\"chunks\":[");
   for (size_t i = 0; i < r.chunks.size(); ++i) {

@@ -40,12 +40,13 @@ std::string Or(double v, const char* format, bool have) {
 }
 
 std::string SummaryTable(const Report& report) {
-  std::string out = absl::StrFormat("%-8s %10s %10s %7s %7s %9s %8s %10s %6s %10s %6s %9s %8s\n", "store",
+  std::string out = absl::StrFormat("%-8s %10s %10s %7s %7s %9s %8s %10s %6s %10s %6s %9s %8s %8s\n", "store",
                                     "ops/s", "last/first", "WA", "space", "disk MiB", "reopen s",
-                                    "warm get/s", "hit", "cold get/s", "hit", "limit MiB", "RSS MiB");
+                                    "warm get/s", "hit", "cold get/s", "hit", "limit MiB", "RSS MiB",
+                                    "anon MiB");
   for (const ScaleResult& r : report.scale) {
     absl::StrAppendFormat(
-        &out, "%-8s %10s %10s %7s %7s %9s %8s %10s %6s %10s %6s %9s %8s\n", r.store,
+        &out, "%-8s %10s %10s %7s %7s %9s %8s %10s %6s %10s %6s %9s %8s %8s\n", r.store,
         Or(r.ops_per_sec, "%.0f", r.ops_per_sec > 0), Or(r.last_vs_first_rate, "%.2f", r.last_vs_first_rate > 0),
         Or(r.write_amp, "%.2f", r.write_amp > 0), Or(r.space_amp, "%.2f", r.space_amp > 0),
         Or(r.disk_bytes / 1048576.0, "%.1f", r.disk_bytes > 0),
@@ -53,7 +54,8 @@ std::string SummaryTable(const Report& report) {
         Or(r.warm_gets_per_sec, "%.0f", r.warm_gets > 0), Or(r.warm_hit_rate, "%.3f", r.warm_gets > 0),
         Or(r.cold_gets_per_sec, "%.0f", r.cold_gets > 0), Or(r.cold_hit_rate, "%.3f", r.cold_gets > 0),
         Or(r.memory_limit_bytes / 1048576.0, "%.1f", r.memory_limit_bytes > 0),
-        Or(r.peak_rss_bytes / 1048576.0, "%.1f", r.peak_rss_bytes > 0));
+        Or(r.peak_rss_bytes / 1048576.0, "%.1f", r.peak_rss_bytes > 0),
+        Or(r.peak_anon_rss_bytes / 1048576.0, "%.1f", r.peak_anon_rss_bytes > 0));
   }
   return out;
 }
@@ -98,7 +100,8 @@ std::string FormatScaleTable(const Report& report) {
       "through Close for the summary;\nspace = files on disk (allocated) / user bytes; reopen = Open "
       "+ first Get; warm gets after reading the files into the page cache;\ncold gets in a memory "
       "cgroup of 'limit' (by default a quarter of the files) after dropping them from the page cache; RSS = "
-      "peak of the write phase\n");
+      "peak of the write phase\n(mapped file pages included); anon = its largest RssAnon at a chunk's end (heap, "
+      "no file pages)\n");
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "bench/scale/scale_phases.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -70,7 +71,7 @@ absl::Status Load(KvStore& kv, uint64_t keys, ScaleRandom& rng, uint64_t* user_b
 
 // The measured phase: config.keys ops in chunks, one chunk line each.
 absl::Status MeasuredOps(KvStore& kv, const ScaleConfig& c, ScaleRandom& rng, ScaleLineWriter& out,
-                         uint64_t* live_bytes, uint64_t* put_bytes) {
+                         uint64_t* live_bytes, uint64_t* put_bytes, uint64_t* peak_anon_rss) {
   const uint64_t chunk = c.chunk_ops > 0 ? c.chunk_ops : std::max<uint64_t>(1, c.keys / 10);
   std::string key, value;
   const uint64_t written_before = ProcessWriteBytes();
@@ -89,6 +90,7 @@ absl::Status MeasuredOps(KvStore& kv, const ScaleConfig& c, ScaleRandom& rng, Sc
     }
     if ((op + 1) % chunk == 0 || op + 1 == c.keys) {
       out.Chunk(op + 1, SecondsSince(chunk_start), ProcessWriteBytes() - written_before, *put_bytes);
+      *peak_anon_rss = std::max(*peak_anon_rss, AnonRssBytes());
       chunk_start = Clock::now();
     }
   }
@@ -115,7 +117,10 @@ int RunScaleWritePhase(const std::string& store, const ScaleConfig& c, const std
   const uint64_t written_before = ProcessWriteBytes();
   const Clock::time_point t0 = Clock::now();
   uint64_t put_bytes = 0;
-  if (absl::Status s = MeasuredOps(**kv, c, rng, out, &live_bytes, &put_bytes); !s.ok()) {
+  // Sampled at each chunk's end: the memory the store holds itself, apart from the file pages
+  // it maps (which ru_maxrss counts).
+  uint64_t peak_anon_rss = AnonRssBytes();
+  if (absl::Status s = MeasuredOps(**kv, c, rng, out, &live_bytes, &put_bytes, &peak_anon_rss); !s.ok()) {
     return Fail(out, store, "put", s);
   }
   out.Figure("seconds", SecondsSince(t0));
@@ -148,6 +153,7 @@ int RunScaleWritePhase(const std::string& store, const ScaleConfig& c, const std
   if (absl::Status s = (*kv)->Close(); !s.ok()) return Fail(out, store, "close after gets", s);
   kv->reset();
   out.Figure("peak_rss_bytes", static_cast<double>(PeakRssBytes()));
+  out.Figure("peak_anon_rss_bytes", static_cast<double>(peak_anon_rss));
   return 0;
 }
 

@@ -36,6 +36,7 @@ const std::vector<FigureField>& Fields() {
       {"cold_gets_per_sec", &ScaleResult::cold_gets_per_sec, nullptr},
       {"cold_hit_rate", &ScaleResult::cold_hit_rate, nullptr},
       {"peak_rss_bytes", nullptr, &ScaleResult::peak_rss_bytes},
+      {"peak_anon_rss_bytes", nullptr, &ScaleResult::peak_anon_rss_bytes},
       {"cold_peak_rss_bytes", nullptr, &ScaleResult::cold_peak_rss_bytes},
       {"stall_idle_samples", nullptr, &ScaleResult::stall_idle_samples},
       {"stall_idle_p50_us", &ScaleResult::stall_idle_p50_us, nullptr},

@@ -56,11 +56,11 @@ struct Options {
   // memtable as a sorted run (sequential pages with a Bloom filter) instead of merging it into
   // the tree, and the runs are merged into the tree together once their pages reach this
   // fraction of the tree's. With random keys a merge rewrites most of the tree whatever its
-  // size, so each user byte costs the tree about 1/run_merge_ratio bytes of writes; in
+  // size, so each user byte costs the tree about (1 + ratio) / ratio bytes of writes; in
   // exchange, gets look at up to max_sorted_runs filters, and overwritten keys take space in
   // the runs until the merge (up to this fraction of the tree). 0 writes no runs: every
   // checkpoint merges into the tree. From 0 to 4.
-  double run_merge_ratio = 0.5;
+  double run_merge_ratio = 0.75;
   // Runs are merged into the tree also when there are more than this many (1 to 256).
   uint32_t max_sorted_runs = 16;
   // Checkpoint at least this often while there are writes (0: only by size and on demand).

@@ -88,7 +88,8 @@ for s in d.get('scale', []):
     need(s, ['mode', 'keys', 'user_bytes', 'seconds', 'ops_per_sec', 'last_vs_first_rate',
              'write_amp', 'disk_bytes', 'space_amp', 'reopen_seconds', 'warm_gets',
              'warm_gets_per_sec', 'warm_hit_rate', 'memory_limit_bytes', 'cold_gets',
-             'cold_gets_per_sec', 'cold_hit_rate', 'peak_rss_bytes', 'stall', 'error', 'notes',
+             'cold_gets_per_sec', 'cold_hit_rate', 'peak_rss_bytes', 'peak_anon_rss_bytes', 'stall',
+             'error', 'notes',
              'chunks'], where)
     st = s.get('stall', {})
     need(st, ['during', 'idle_samples', 'idle_p50_us', 'idle_p99_us', 'busy_samples', 'busy_p50_us',
@@ -129,6 +130,9 @@ for s in d.get('scale', []):
     if not s.get('write_amp', 0) > 0: problems.append('%s: write_amp %r' % (where, s.get('write_amp')))
     if not s.get('reopen_seconds', 0) > 0: problems.append('%s: reopen_seconds %r' % (where, s.get('reopen_seconds')))
     if not s.get('peak_rss_bytes', 0) > 0: problems.append('%s: peak_rss_bytes %r' % (where, s.get('peak_rss_bytes')))
+    # The anonymous part is part of the resident set, never more.
+    if not 0 < s.get('peak_anon_rss_bytes', 0) <= s['peak_rss_bytes']:
+        problems.append('%s: peak_anon_rss_bytes %r' % (where, s.get('peak_anon_rss_bytes')))
     # The cold gets ran and found every key, or say why not: no cgroup here, or the OOM killer
     # at the limit (a sanitizer build needs more memory than any limit the test can predict).
     said_why = any('skipped' in n or 'signal 9' in n for n in s.get('notes', []))

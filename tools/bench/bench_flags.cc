@@ -40,6 +40,8 @@ ABSL_FLAG(bool, checkpoint_before_reopen, false,
           "(stores without a checkpoint fail the run)");
 ABSL_FLAG(uint64_t, ringkv_memtable_mib, 0,
           "bench engine: ringkv's memtable budget in MiB (0: its default)");
+ABSL_FLAG(double, ringkv_run_merge_ratio, -1,
+          "bench engine: ringkv's Options::run_merge_ratio, 0 to 4 (negative: its default)");
 ABSL_FLAG(uint64_t, scale_keys, 2000000, "bench engine --workload=scale: keys (--keys)");
 ABSL_FLAG(uint64_t, scale_chunk, 0,
           "bench engine --workload=scale: ops per chunk of the chart (--chunk; 0: a tenth)");
