@@ -42,19 +42,23 @@ absl::Status ForEachFile(const std::string& dir,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-uint64_t ProcessWriteBytes() {
-  std::FILE* f = std::fopen("/proc/self/io", "r");
+// The number of the first line of /proc file `path` that `format` (one %llu) matches; 0 if the
+// file or the line is missing.
+uint64_t ProcField(const char* path, const char* format) {
+  std::FILE* f = std::fopen(path, "r");
   if (f == nullptr) return 0;
   char line[128];
   unsigned long long v = 0;
   while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, "write_bytes: %llu", &v) == 1) break;
+    if (std::sscanf(line, format, &v) == 1) break;
   }
   std::fclose(f);
   return v;
 }
+
+}  // namespace
+
+uint64_t ProcessWriteBytes() { return ProcField("/proc/self/io", "write_bytes: %llu"); }
 
 uint64_t PeakRssBytes() {
   rusage ru{};
@@ -62,17 +66,7 @@ uint64_t PeakRssBytes() {
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-uint64_t AnonRssBytes() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[128];
-  unsigned long long kib = 0;
-  while (std::fgets(line, sizeof(line), f) != nullptr) {
-    if (std::sscanf(line, "RssAnon: %llu kB", &kib) == 1) break;
-  }
-  std::fclose(f);
-  return static_cast<uint64_t>(kib) * 1024;
-}
+uint64_t AnonRssBytes() { return ProcField("/proc/self/status", "RssAnon: %llu kB") * 1024; }
 
 absl::StatusOr<uint64_t> AllocatedBytesUnder(const std::string& dir) {
   uint64_t total = 0;

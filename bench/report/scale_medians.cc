@@ -58,7 +58,8 @@ ScaleResult MedianScaleResult(const std::vector<ScaleResult>& runs) {
   for (uint64_t ScaleResult::*f :
        {&ScaleResult::user_bytes, &ScaleResult::disk_bytes, &ScaleResult::warm_gets,
         &ScaleResult::memory_limit_bytes, &ScaleResult::cold_gets, &ScaleResult::peak_rss_bytes,
-        &ScaleResult::peak_anon_rss_bytes, &ScaleResult::cold_peak_rss_bytes, &ScaleResult::stall_idle_samples, &ScaleResult::stall_busy_samples,
+        &ScaleResult::peak_anon_rss_bytes, &ScaleResult::cold_peak_rss_bytes,
+        &ScaleResult::stall_idle_samples, &ScaleResult::stall_busy_samples,
         &ScaleResult::stall_background_puts, &ScaleResult::stall_background_runs}) {
     m.*f = MedianOf(used, f);
   }

@@ -144,4 +144,11 @@ absl::StatusOr<std::vector<std::string>> StoresFromFlags(std::vector<std::string
   return stores;
 }
 
+bench::StoreOptions StoreOptionsFromFlags() {
+  bench::StoreOptions o;
+  o.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
+  o.ringkv_run_merge_ratio = absl::GetFlag(FLAGS_ringkv_run_merge_ratio);
+  return o;
+}
+
 }  // namespace ringkv::tools

@@ -11,6 +11,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
+#include "bench/peers/kv_store.h"
 
 ABSL_DECLARE_FLAG(std::string, methods);
 ABSL_DECLARE_FLAG(std::string, file_states);
@@ -53,6 +54,8 @@ absl::StatusOr<std::vector<int>> ParseIntList(const std::string& flag, const std
 // with a message on stderr and in `skipped`), else ringkv, or every store built in with
 // --compare.
 absl::StatusOr<std::vector<std::string>> StoresFromFlags(std::vector<std::string>* skipped);
+// The --ringkv_* settings, for every workload that opens stores.
+bench::StoreOptions StoreOptionsFromFlags();
 
 }  // namespace ringkv::tools
 

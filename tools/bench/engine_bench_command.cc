@@ -65,8 +65,7 @@ bench::WorkloadConfig WorkloadFromFlags(const std::string& dir, bool goals) {
   const uint64_t num_keys = absl::GetFlag(FLAGS_num_keys);
   config.num_keys = num_keys > 0 ? num_keys : (goals ? kDefaultGoalNumKeys : kDefaultNumKeys);
   config.read_percent = absl::GetFlag(FLAGS_read_percent);
-  config.store.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
-  config.store.ringkv_run_merge_ratio = absl::GetFlag(FLAGS_ringkv_run_merge_ratio);
+  config.store = StoreOptionsFromFlags();
   config.checkpoint_before_reopen = absl::GetFlag(FLAGS_checkpoint_before_reopen);
   const uint64_t op_count = absl::GetFlag(FLAGS_op_count);
   if (goals) {

@@ -23,8 +23,7 @@ int RunScaleBench(const std::string& dir) {
   config.stall_samples = absl::GetFlag(FLAGS_scale_stall_samples);
   config.repeat = absl::GetFlag(FLAGS_repeat);
   config.stall_max_seconds = absl::GetFlag(FLAGS_scale_stall_seconds);
-  config.store.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
-  config.store.ringkv_run_merge_ratio = absl::GetFlag(FLAGS_ringkv_run_merge_ratio);
+  config.store = StoreOptionsFromFlags();
   if (config.keys == 0) return Fail("bench", "--keys must be positive");
   if (config.repeat < 1) return Fail("bench", "--repeat must be at least 1");
   if (!(config.memory_limit_fraction > 0)) return Fail("bench", "--scale_memory_fraction must be positive");
