@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_priority.h"
 
 namespace ringkv {
 
@@ -18,7 +19,11 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
   // durable find their entries in. One whose entries are not in yet inserts them itself
   // (Write -> MakeVisible).
   db->parts_.log->SetCatchUpHook([p = db.get()] { p->InsertPending(); });
-  db->checkpoint_thread_ = std::thread([p = db.get()] { p->CheckpointLoop(); });
+  db->checkpoint_thread_ = std::thread([p = db.get()] {
+    // Refused, the checkpoint runs at the writers' priority: slower sync puts, nothing wrong.
+    (void)LowerThisThreadsPriority();
+    p->CheckpointLoop();
+  });
   db->get_async_thread_.Start();
   return std::unique_ptr<DB>(std::move(db));
 }

@@ -173,21 +173,29 @@ absl::Status PageStore::WriteStaged(bool sync) {
     file_pages_ = target;
   }
   // Runs of consecutive pages become one write each; up to kWriteBuffers writes per batch.
+  // While sync puts wait on the device, the batches shrink to what each of their flushes can
+  // carry without a stall (uring/foreground_writes.h); a lone page always goes.
+  io::ForegroundWrites& foreground = io_.foreground_writes();
   auto it = staged.begin();
   while (it != staged.end()) {
     io::Chain batch;
     batch.set_linked(false);
     std::vector<io::IoBuffer> used;
-    while (it != staged.end() && used.size() < kWriteBuffers) {
+    const size_t budget = std::max<size_t>(
+        page_size_, foreground.BackgroundBudget(kWriteBuffers * kWriteChunkBytes, &foreground_seen_));
+    size_t batch_bytes = 0;
+    while (it != staged.end() && used.size() < kWriteBuffers && batch_bytes < budget) {
       io::IoBuffer b = write_pool_->Acquire();
+      const size_t limit = std::max<size_t>(page_size_, std::min(b.size, budget - batch_bytes));
       const uint64_t first = it->first;
       size_t n = 0;
-      while (it != staged.end() && it->first == first + n && (n + 1) * page_size_ <= b.size) {
+      while (it != staged.end() && it->first == first + n && (n + 1) * page_size_ <= limit) {
         std::memcpy(b.data + n * page_size_, it->second.data(), page_size_);
         ++n;
         ++it;
       }
       batch.Write(write_file_.id(), b.data, n * page_size_, first * page_size_, b.index);
+      batch_bytes += n * page_size_;
       used.push_back(b);
     }
     io::Completion c = io_.Run(std::move(batch));
@@ -196,6 +204,7 @@ absl::Status PageStore::WriteStaged(bool sync) {
   }
   for (const auto& [id, page] : staged) cache_->Erase(id);
   if (sync) {
+    foreground.BackgroundBudget(0, &foreground_seen_);  // holds the flush back for a waiter
     io::Completion c = io_.Run(io::Chain().Fdatasync(write_file_.id()));
     if (!c.ok()) return c.status;
   }

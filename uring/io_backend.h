@@ -19,6 +19,7 @@
 #include "uring/chain.h"
 #include "uring/completion.h"
 #include "uring/file_table.h"
+#include "uring/foreground_writes.h"
 
 namespace ringkv::io {
 
@@ -134,12 +135,19 @@ class IoBackend {
   virtual FileTable& files() = 0;
   virtual const FileTable& files() const = 0;
 
+  // Threads waiting for a durable log write on this backend's device; background writers
+  // size their writes by it (uring/foreground_writes.h).
+  virtual ForegroundWrites& foreground_writes() { return foreground_writes_; }
+
  protected:
   // Checks the rules every backend enforces on a chain (see Submit).
   static void CheckChain(const Chain& chain);
 
   // Fills completion.status from the results (first failure in op order).
   void DescribeCompletion(PendingChain& p) const;
+
+ private:
+  ForegroundWrites foreground_writes_;
 };
 
 // The default backend for `options`: io_uring, or the plain-syscall one. If io_uring cannot be

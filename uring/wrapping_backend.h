@@ -22,6 +22,7 @@ class WrappingBackend : public IoBackend {
   }
   FileTable& files() override { return inner_.files(); }
   const FileTable& files() const override { return inner_.files(); }
+  ForegroundWrites& foreground_writes() override { return inner_.foreground_writes(); }
 
  protected:
   IoBackend& inner() { return inner_; }

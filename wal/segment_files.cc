@@ -19,6 +19,7 @@ namespace ringkv::wal {
 namespace {
 
 constexpr uint64_t kZeroChunk = 1u << 20;
+constexpr uint64_t kZeroBatch = 16;  // writes of kZeroChunk in flight at once
 constexpr size_t kMaxRetired = 2;
 
 bool ParseSegmentName(const std::string& name, uint64_t* number) {
@@ -126,11 +127,18 @@ absl::Status SegmentFiles::WriteZeroedFile(const std::string& path, uint64_t num
   c = io_.Run(io::Chain().Write(f->id(), zero.data, std::min(kZeroChunk, segment_bytes_), 0,
                                 zero.index));
   std::memset(zero.data, 0, header.size());
+  // Created while the current segment fills, so sync puts may wait on the same device: the
+  // writes shrink while they do (uring/foreground_writes.h).
+  uint64_t foreground_seen = 0;
   for (uint64_t off = kZeroChunk; c.ok() && off < segment_bytes_;) {
     io::Chain batch;
     batch.set_linked(false);
-    for (int i = 0; i < 16 && off < segment_bytes_; ++i, off += kZeroChunk) {
-      batch.Write(f->id(), zero.data, std::min(kZeroChunk, segment_bytes_ - off), off, zero.index);
+    const size_t budget =
+        io_.foreground_writes().BackgroundBudget(kZeroBatch * kZeroChunk, &foreground_seen);
+    for (uint64_t batch_end = off + budget; off < batch_end && off < segment_bytes_;) {
+      const uint64_t n = std::min({kZeroChunk, segment_bytes_ - off, batch_end - off});
+      batch.Write(f->id(), zero.data, n, off, zero.index);
+      off += n;
     }
     c = io_.Run(std::move(batch));
   }

@@ -507,6 +507,8 @@ absl::Status Wal::WaitDurableLocked(uint64_t end) {
 
 absl::Status Wal::WaitDurable(uint64_t end) {
   SyncWaiter waiter;
+  // Background writers of the device make their writes small while this thread waits.
+  io::ForegroundWait foreground(io_.foreground_writes());
   {
     absl::MutexLock lock(&mu_);
     if (std::optional<absl::Status> s = LeadOrEnqueueLocked(end, &waiter)) return *s;
@@ -520,7 +522,11 @@ void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> 
   Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    async_waiters_.emplace(end, std::move(done));
+    io_.foreground_writes().Begin();
+    async_waiters_.emplace(end, [&io = io_, done = std::move(done)](absl::Status s) mutable {
+      io.foreground_writes().End();
+      done(std::move(s));
+    });
     wanted_lsn_ = std::max(wanted_lsn_, end);
     ProgressLocked(&wake);  // runs `done` below if it is already durable, or the log failed
   }

@@ -15,10 +15,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pagestore/manifest.h"
+#include "uring/fault_injecting_backend.h"
 #include "tests/support/backends.h"
 #include "tests/support/temp_dir.h"
 
@@ -138,6 +140,46 @@ TEST_P(PageStoreTest, LargeCheckpointsWriteAheadAndAnAbortLeavesThePublishedVers
   ASSERT_NE(s, nullptr);
   expect_first_checkpoint(*s);
   EXPECT_TRUE(s->Verify().ok());
+}
+
+// While a thread waits for a durable log write on the same backend, a checkpoint writes its
+// pages in small pieces (each one a flush of that waiter must carry) and still completes;
+// without one it writes whole runs of pages at once.
+TEST_P(PageStoreTest, CheckpointWritesArePiecesWhileASyncWriteWaits) {
+  io::FaultInjectingBackend recorder(*io_);
+  absl::Mutex mu;
+  uint64_t largest = 0;
+  recorder.SetFault([&](const io::Op& op) {
+    if (op.type == io::OpType::kWrite) {
+      absl::MutexLock lock(&mu);
+      largest = std::max(largest, op.len);
+    }
+    return 0;
+  });
+  PageStoreOptions o;
+  o.use_mmap = GetParam().mmap;
+  auto s = PageStore::Open(recorder, dir_.path(), o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  constexpr int kPages = 600;
+  const auto checkpoint = [&](uint64_t lsn, char salt) {
+    {
+      absl::MutexLock lock(&mu);
+      largest = 0;
+    }
+    std::vector<uint64_t> ids = WritePages(**s, kPages, lsn, salt);
+    absl::MutexLock lock(&mu);
+    return largest;
+  };
+  EXPECT_GT(checkpoint(1, 'a'), io::ForegroundWrites::kSmallWriteBytes);
+  uint64_t while_waiting;
+  {
+    io::ForegroundWait waiting(recorder.foreground_writes());
+    while_waiting = checkpoint(2, 'b');
+  }
+  EXPECT_GT(while_waiting, 0u);
+  EXPECT_LE(while_waiting, io::ForegroundWrites::kSmallWriteBytes);
+  EXPECT_EQ((*s)->Current()->page_count(), 2u * kPages);
+  EXPECT_TRUE((*s)->Verify().ok());
 }
 
 TEST_P(PageStoreTest, FlippedByteIsCaught) {

@@ -243,6 +243,39 @@ TEST_P(WalPipelineTest, LaterWriteLandingFirstIsAcknowledgedOnlyAfterTheEarlierO
   EXPECT_EQ(got, (std::vector<std::string>{"zero", "six"}));
 }
 
+// A waiter for durability counts as a foreground wait on the backend (the checkpoint then
+// writes small pieces) from the moment it asks until it is answered, and no longer.
+TEST_P(WalPipelineTest, AWaiterForDurabilityIsAForegroundWaitUntilAnswered) {
+  auto w = Open(*holding_, dir_.Join("wal"));
+  ASSERT_NE(w, nullptr);
+  absl::Cleanup release_held = [this] { holding_->ReleaseAll(); };  // before w closes
+  io::ForegroundWrites& foreground = holding_->foreground_writes();
+  EXPECT_EQ(foreground.waiting(), 0);
+  holding_->set_holding(true);
+  Ack one;
+  AppendAsync(*w, "one", &one);
+  ASSERT_TRUE(holding_->WaitHeld(1));
+  EXPECT_EQ(foreground.waiting(), 1);
+  holding_->Release(0);
+  ASSERT_TRUE(one.called);
+  EXPECT_TRUE(one.status.ok()) << one.status;
+  EXPECT_EQ(foreground.waiting(), 0);
+  holding_->set_holding(false);
+  // A blocking waiter: counted while it waits, released on return.
+  auto two = w->Append("two");
+  ASSERT_TRUE(two.ok());
+  ASSERT_TRUE(w->WaitDurable(two->end).ok());
+  EXPECT_EQ(foreground.waiting(), 0);
+  // An answer already known is given at once, and still leaves no wait counted.
+  Ack again;
+  w->WaitDurableAsync(two->end, [&again](absl::Status s) {
+    again.called = true;
+    again.status = s;
+  });
+  EXPECT_TRUE(again.called);
+  EXPECT_EQ(foreground.waiting(), 0);
+}
+
 // The block an in-flight write owns is the last of its segment: the skip fragment opens the
 // next segment, and replay follows it there.
 TEST_P(WalPipelineTest, SkipAcrossASegmentBoundaryIsFollowed) {

@@ -1,0 +1,25 @@
+#include "uring/foreground_writes.h"
+
+#include <algorithm>
+
+#include "absl/time/clock.h"
+#include "base/check.h"
+
+namespace ringkv::io {
+
+size_t ForegroundWrites::BackgroundBudget(size_t wanted, uint64_t* seen) const {
+  const uint64_t begun = begun_.load(std::memory_order_relaxed);
+  const bool seen_waits = begun != *seen || waiting() > 0;
+  *seen = begun;
+  if (!seen_waits) return wanted;
+  // Polled, not signalled: End stays two atomic operations on the sync put's path, and a
+  // waiter's flush lasts hundreds of microseconds against this loop's tens.
+  const absl::Time deadline = absl::Now() + kMaxHoldBack;
+  while (waiting() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Microseconds(20));
+  *seen = begun_.load(std::memory_order_relaxed);
+  const size_t budget = std::min(wanted, kSmallWriteBytes);
+  RINGKV_CHECK(budget > 0 || wanted == 0);
+  return budget;
+}
+
+}  // namespace ringkv::io

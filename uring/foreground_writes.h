@@ -1,0 +1,58 @@
+// ForegroundWrites counts the threads waiting for a log write to become durable, and tells a
+// background writer of the same device (a checkpoint, a segment's zero fill) how much to write.
+// On a device with a volatile write cache every flush also persists what was written before
+// it, so a sync put waits behind the background bytes written since the last flush: while
+// anyone waits, background writes come in small pieces, each held back briefly for the waiter.
+// Thread-safe; Begin and End pair on the waiting thread.
+#ifndef RINGKV_URING_FOREGROUND_WRITES_H_
+#define RINGKV_URING_FOREGROUND_WRITES_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace ringkv::io {
+
+class ForegroundWrites {
+ public:
+  // What a background writer writes at once while foreground waits are seen (a multiple of
+  // 4096), and how long it holds a piece back for a waiter before writing it anyway: the
+  // background keeps at least kSmallWriteBytes per kMaxHoldBack, so a checkpoint still ends
+  // under a stream of sync puts.
+  static constexpr size_t kSmallWriteBytes = 64u << 10;
+  static constexpr absl::Duration kMaxHoldBack = absl::Milliseconds(1);
+
+  void Begin() {
+    waiting_.fetch_add(1, std::memory_order_acq_rel);
+    begun_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void End() { waiting_.fetch_sub(1, std::memory_order_acq_rel); }
+  int waiting() const { return waiting_.load(std::memory_order_acquire); }
+
+  // For a background writer about to write up to `wanted` bytes (one writer per `seen`, which
+  // starts at 0): `wanted` if no foreground wait began since its previous call, else at most
+  // kSmallWriteBytes, after waiting (up to kMaxHoldBack) for the current waiters to be done.
+  size_t BackgroundBudget(size_t wanted, uint64_t* seen) const;
+
+ private:
+  std::atomic<int> waiting_{0};
+  std::atomic<uint64_t> begun_{0};
+};
+
+// Begin on construction, End on destruction.
+class ForegroundWait {
+ public:
+  explicit ForegroundWait(ForegroundWrites& w) : w_(w) { w_.Begin(); }
+  ~ForegroundWait() { w_.End(); }
+  ForegroundWait(const ForegroundWait&) = delete;
+  ForegroundWait& operator=(const ForegroundWait&) = delete;
+
+ private:
+  ForegroundWrites& w_;
+};
+
+}  // namespace ringkv::io
+
+#endif  // RINGKV_URING_FOREGROUND_WRITES_H_
