@@ -109,7 +109,9 @@ class DB {
   virtual absl::Status Flush() = 0;
   // Writes the memtable into the page store and publishes it; the log before it is dropped.
   virtual absl::Status Checkpoint() = 0;
-  // Flushes, stops background work (a pending checkpoint finishes first), frees the
+  // Flushes, stops background work (a pending checkpoint finishes first; a memtable holding
+  // over a quarter of Options::memtable_bytes is checkpointed too, so the next Open replays at
+  // most that much of the log; a merge of sorted runs stops between batches), frees the
   // memtables and page store and releases the lock. Every iterator and snapshot must be gone.
   // A second call returns at once (with the DB's failure, if it failed); every other call
   // then fails with FailedPrecondition (GetAsync's `done` never runs). The destructor calls it.

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ringkv/db.h"
@@ -23,17 +25,53 @@ class DbLifetimeTest : public ::testing::Test {
     // The DB runs threads: the child re-runs the test up to the death statement, alone.
     GTEST_FLAG_SET(death_test_style, "threadsafe");
   }
-  std::unique_ptr<DB> Open() {
+  std::unique_ptr<DB> Open(const std::string& name = "db") {
     Options o;
     o.io_backend = IoBackendKind::kPosix;  // the contract does not depend on the backend
     o.memtable_bytes = 64 << 10;
     o.wal_segment_bytes = 128 << 10;
-    auto db = DB::Open(o, dir_.Join("db"));
+    auto db = DB::Open(o, dir_.Join(name));
     EXPECT_TRUE(db.ok()) << db.status();
     return db.ok() ? std::move(*db) : nullptr;
   }
   TempDir dir_;
 };
+
+// A clean close leaves at most a quarter of a memtable in the log for the next Open to replay:
+// a larger memtable is checkpointed by Close, a smaller one stays in the log. Either way every
+// write is there after the reopen.
+TEST_F(DbLifetimeTest, CloseCheckpointsAMemtablePastAQuarterOfItsBudget) {
+  const auto memtable = [](DB& db, const char* what) {
+    absl::StatusOr<std::string> v = db.GetProperty(absl::StrCat("ringkv.memtable.", what));
+    EXPECT_TRUE(v.ok()) << v.status();
+    uint64_t n = 0;
+    EXPECT_TRUE(v.ok() && absl::SimpleAtoi(*v, &n)) << *v;
+    return n;
+  };
+  const auto key = [](int i) { return absl::StrCat("key", i); };
+  for (const uint64_t fill : {uint64_t{4} << 10, uint64_t{40} << 10}) {  // 1/16 and 5/8 of 64 KiB
+    SCOPED_TRACE(fill);
+    const std::string name = absl::StrCat("db", fill);
+    int written = 0;
+    {
+      std::unique_ptr<DB> db = Open(name);
+      ASSERT_NE(db, nullptr);
+      while (memtable(*db, "bytes") < fill) {
+        ASSERT_TRUE(db->Put({.sync = false}, key(written), std::string(100, 'v')).ok());
+        ++written;
+      }
+      ASSERT_EQ(memtable(*db, "entries"), static_cast<uint64_t>(written));
+      ASSERT_TRUE(db->Close().ok());
+    }
+    std::unique_ptr<DB> db = Open(name);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(memtable(*db, "entries"), fill * 4 < (64u << 10) ? static_cast<uint64_t>(written) : 0u);
+    for (int i = 0; i < written; ++i) {
+      absl::StatusOr<std::string> v = db->Get({}, key(i));
+      ASSERT_TRUE(v.ok()) << key(i) << ": " << v.status();
+    }
+  }
+}
 
 TEST_F(DbLifetimeTest, IteratorAliveAtCloseStopsTheProgramNamingIt) {
   EXPECT_DEATH(
