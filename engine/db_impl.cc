@@ -31,9 +31,9 @@ absl::Status DBImpl::Close() {
     {
       absl::MutexLock lock(&mu_);
       if (closed_) return failed_;
-      // An Open that failed part way closes what it built: maybe no view, no checkpoint thread.
-      large = failed_.ok() && checkpoint_thread_.joinable() && current_ != nullptr &&
-              current_->mem != nullptr &&
+      // The checkpoint thread starts once recovery built the view: an Open that failed before
+      // closes what it built, with neither.
+      large = failed_.ok() && checkpoint_thread_.joinable() &&
               current_->mem->ApproximateBytes() >= options_.memtable_bytes / 4;
     }
     // A failure here is the DB's failure, which Close returns below.

@@ -174,19 +174,21 @@ absl::Status PageStore::WriteStaged(bool sync) {
   }
   // Runs of consecutive pages become one write each; up to kWriteBuffers writes per batch.
   // While sync puts wait on the device, the batches shrink to what each of their flushes can
-  // carry without a stall (uring/foreground_writes.h); a lone page always goes.
+  // carry without a stall (uring/foreground_writes.h).
   io::ForegroundWrites& foreground = io_.foreground_writes();
   auto it = staged.begin();
   while (it != staged.end()) {
     io::Chain batch;
     batch.set_linked(false);
     std::vector<io::IoBuffer> used;
-    const size_t budget = std::max<size_t>(
-        page_size_, foreground.BackgroundBudget(kWriteBuffers * kWriteChunkBytes, &foreground_seen_));
+    const size_t budget =
+        foreground.BackgroundBudget(kWriteBuffers * kWriteChunkBytes, &foreground_seen_);
+    static_assert(io::ForegroundWrites::kSmallWriteBytes % kMaxPageSize == 0);
+    RINGKV_CHECK(budget > 0 && budget % page_size_ == 0);
     size_t batch_bytes = 0;
     while (it != staged.end() && used.size() < kWriteBuffers && batch_bytes < budget) {
       io::IoBuffer b = write_pool_->Acquire();
-      const size_t limit = std::max<size_t>(page_size_, std::min(b.size, budget - batch_bytes));
+      const size_t limit = std::min(b.size, budget - batch_bytes);
       const uint64_t first = it->first;
       size_t n = 0;
       while (it != staged.end() && it->first == first + n && (n + 1) * page_size_ <= limit) {

@@ -8,7 +8,7 @@
 namespace ringkv::io {
 
 size_t ForegroundWrites::BackgroundBudget(size_t wanted, uint64_t* seen) const {
-  const uint64_t begun = begun_.load(std::memory_order_relaxed);
+  const uint64_t begun = this->begun();
   const bool seen_waits = begun != *seen || waiting() > 0;
   *seen = begun;
   if (!seen_waits) return wanted;
@@ -16,7 +16,7 @@ size_t ForegroundWrites::BackgroundBudget(size_t wanted, uint64_t* seen) const {
   // waiter's flush lasts hundreds of microseconds against this loop's tens.
   const absl::Time deadline = absl::Now() + kMaxHoldBack;
   while (waiting() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Microseconds(20));
-  *seen = begun_.load(std::memory_order_relaxed);
+  *seen = this->begun();
   const size_t budget = std::min(wanted, kSmallWriteBytes);
   RINGKV_CHECK(budget > 0 || wanted == 0);
   return budget;

@@ -24,12 +24,12 @@ class ForegroundWrites {
   static constexpr size_t kSmallWriteBytes = 64u << 10;
   static constexpr absl::Duration kMaxHoldBack = absl::Milliseconds(1);
 
-  void Begin() {
-    waiting_.fetch_add(1, std::memory_order_acq_rel);
-    begun_.fetch_add(1, std::memory_order_relaxed);
+  // One atomic operation each: Begin and End sit on every sync put's path.
+  void Begin() { state_.fetch_add(kOneBegun | 1, std::memory_order_acq_rel); }
+  void End() { state_.fetch_sub(1, std::memory_order_acq_rel); }
+  int waiting() const {
+    return static_cast<int>(state_.load(std::memory_order_acquire) & kWaitingMask);
   }
-  void End() { waiting_.fetch_sub(1, std::memory_order_acq_rel); }
-  int waiting() const { return waiting_.load(std::memory_order_acquire); }
 
   // For a background writer about to write up to `wanted` bytes (one writer per `seen`, which
   // starts at 0): `wanted` if no foreground wait began since its previous call, else at most
@@ -37,8 +37,12 @@ class ForegroundWrites {
   size_t BackgroundBudget(size_t wanted, uint64_t* seen) const;
 
  private:
-  std::atomic<int> waiting_{0};
-  std::atomic<uint64_t> begun_{0};
+  // The threads waiting now in the low 32 bits, the waits ever begun (wrapping) above them.
+  static constexpr uint64_t kWaitingMask = (uint64_t{1} << 32) - 1;
+  static constexpr uint64_t kOneBegun = uint64_t{1} << 32;
+  uint64_t begun() const { return state_.load(std::memory_order_relaxed) >> 32; }
+
+  std::atomic<uint64_t> state_{0};
 };
 
 // Begin on construction, End on destruction.

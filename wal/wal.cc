@@ -415,7 +415,10 @@ void Wal::Deliver(Wakeups& w) {
   if (w.write) SubmitWrite(std::move(*w.write), false);
   const bool woke = !w.waiters.empty() || !w.callbacks.empty();
   for (SyncWaiter* waiter : w.waiters) waiter->woken.Post();
-  for (auto& fn : w.callbacks) fn(w.status);
+  for (auto& fn : w.callbacks) {
+    io_.foreground_writes().End();  // begun in WaitDurableAsync
+    fn(w.status);
+  }
   if (catch_up_hook_ && woke) catch_up_hook_();
 }
 
@@ -522,11 +525,8 @@ void Wal::WaitDurableAsync(uint64_t end, absl::AnyInvocable<void(absl::Status)> 
   Wakeups wake;
   {
     absl::MutexLock lock(&mu_);
-    io_.foreground_writes().Begin();
-    async_waiters_.emplace(end, [&io = io_, done = std::move(done)](absl::Status s) mutable {
-      io.foreground_writes().End();
-      done(std::move(s));
-    });
+    io_.foreground_writes().Begin();  // ended in Deliver, which runs every callback
+    async_waiters_.emplace(end, std::move(done));
     wanted_lsn_ = std::max(wanted_lsn_, end);
     ProgressLocked(&wake);  // runs `done` below if it is already durable, or the log failed
   }
