@@ -96,10 +96,14 @@ absl::Status DBImpl::CheckpointImmutable() {
   std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
   const uint64_t tree_pages = MainTreePages(*parts_.tree, *tree);
   const uint64_t run_pages = RunPages(tree->runs());
+  const uint64_t replaced_pages = ReplacedPages(tree->runs());
   const bool merge =
       !tree->runs().empty() &&
       (tree->runs().size() > options_.max_sorted_runs ||
-       static_cast<double>(run_pages) >= options_.run_merge_ratio * static_cast<double>(tree_pages));
+       static_cast<double>(run_pages) >= options_.run_merge_ratio * static_cast<double>(tree_pages) ||
+       (options_.run_overwrite_ratio > 0 &&
+        static_cast<double>(replaced_pages) >=
+            options_.run_overwrite_ratio * static_cast<double>(tree_pages)));
   tree.reset();
   if (!merge) return absl::OkStatus();
   const uint64_t start_us = NowMicros();

@@ -36,6 +36,10 @@ absl::Status CheckOptions(const Options& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("run_merge_ratio ", o.run_merge_ratio, " must be from 0 to 4"));
   }
+  if (!(o.run_overwrite_ratio >= 0 && o.run_overwrite_ratio <= 4)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("run_overwrite_ratio ", o.run_overwrite_ratio, " must be from 0 to 4"));
+  }
   if (o.max_sorted_runs < 1 || o.max_sorted_runs > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_sorted_runs ", o.max_sorted_runs, " must be 1 to 256"));

@@ -109,6 +109,7 @@ absl::StatusOr<std::string> DBImpl::GetProperty(std::string_view name) {
       {"ringkv.checkpoint.running", (checkpoint_running_.load() || v->imm) ? "1" : "0"},
       {"ringkv.runs.count", absl::StrCat(v->tree->runs().size())},
       {"ringkv.runs.pages", absl::StrCat(RunPages(v->tree->runs()))},
+      {"ringkv.runs.replaced_pages", absl::StrCat(ReplacedPages(v->tree->runs()))},
       {"ringkv.runs.merges", absl::StrCat(run_merges_.load())},
       {"ringkv.pages.count", absl::StrCat(tree.page_count)},
       {"ringkv.pages.free", absl::StrCat(tree.free_pages)},

@@ -11,6 +11,8 @@
 #include "base/check.h"
 #include "engine/btree.h"
 #include "engine/btree_node.h"
+#include "engine/published_lookup.h"
+#include "engine/sorted_run_format.h"
 
 namespace ringkv {
 namespace {
@@ -118,10 +120,22 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
   const size_t payload = (*writer)->payload_size();
   auto filter = std::make_shared<RunFilter>(changes.size());
   bool has_overflow = false;
+  uint64_t sampled = 0, sampled_replacing = 0;
+  std::string older_value;
   for (const TreeChange& c : changes) {
-    filter->Add(RunFilter::Hash(c.key));
+    const uint64_t hash = RunFilter::Hash(c.key);
+    filter->Add(hash);
     has_overflow |= c.key.size() > MaxInlineKey(payload) ||
                     (!c.deleted && c.value.size() > MaxInlineValue(payload));
+    // Bits the filters' block choice barely depends on: sampled keys probe them like any key.
+    if ((hash >> 32 & kRunReplacedSampleMask) != 0) continue;
+    ++sampled;
+    absl::StatusOr<TreeLookup> older = LookupPublished(*base, c.key, &older_value);
+    if (!older.ok()) {
+      store.AbortCheckpoint();
+      return older.status();
+    }
+    if (*older != TreeLookup::kAbsent) ++sampled_replacing;
   }
   const std::string filter_bytes = filter->Encode();
   absl::StatusOr<uint64_t> filter_page = WriteOverflow(**writer, filter_bytes);
@@ -135,6 +149,7 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
   ref.run.filter_bytes = static_cast<uint32_t>(filter_bytes.size());
   ref.run.has_overflow = has_overflow;
   ref.run.entries = changes.size();
+  ref.run.replaced = sampled == 0 ? 0 : changes.size() * sampled_replacing / sampled;
   ref.run.pages = built->pages_written + OverflowChainPages(payload, filter_bytes.size());
   ref.run.id = base->runs().empty() ? 1 : base->runs().front().run.id + 1;
   ref.filter = std::move(filter);

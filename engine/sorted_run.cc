@@ -14,7 +14,7 @@ namespace {
 // What the decoder refuses, the encoder asserts.
 bool RunIsWellFormed(const SortedRun& r) {
   return r.filter != kNoPage && r.filter_bytes >= kRunFilterHeaderBytes && r.pages >= 1 &&
-         (r.root == kNoPage) == (r.entries == 0);
+         (r.root == kNoPage) == (r.entries == 0) && r.replaced <= r.entries;
 }
 
 // The overflow chains of a node's entries (a leaf's keys and values, an internal node's
@@ -77,6 +77,7 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
     PutFixed64(&out, r.entries);
     PutFixed64(&out, r.pages);
     PutFixed64(&out, r.id);
+    PutFixed64(&out, r.replaced);
     RINGKV_CHECK(r.merged_below.size() <= kMaxRunBoundBytes);
     PutFixed32(&out, static_cast<uint32_t>(r.merged_below.size()));
     out.append(r.merged_below);
@@ -87,6 +88,17 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
 uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
   uint64_t pages = 0;
   for (const SortedRunRef& r : runs) pages += r.run.pages;
+  return pages;
+}
+
+uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs) {
+  uint64_t pages = 0;
+  for (const SortedRunRef& r : runs) {
+    if (r.run.entries == 0) continue;
+    pages += static_cast<uint64_t>(static_cast<double>(r.run.pages) *
+                                   static_cast<double>(r.run.replaced) /
+                                   static_cast<double>(r.run.entries));
+  }
   return pages;
 }
 
@@ -137,6 +149,7 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
     r.entries = DecodeFixed64(p + 24);
     r.pages = DecodeFixed64(p + 32);
     r.id = DecodeFixed64(p + 40);
+    r.replaced = DecodeFixed64(p + 48);
     const uint32_t bound = DecodeFixed32(p + kRunRecordBytes);
     if (bound > kMaxRunBoundBytes ||
         b.size() - off - kRunRecordBytes - kRunBoundLengthBytes < bound) {

@@ -25,6 +25,10 @@ struct SortedRun {
   uint64_t entries = 0;
   uint64_t pages = 0;         // tree, overflow and filter pages
   uint64_t id = 0;            // unique, increasing: newer runs have larger ids
+  // Of `entries`, about how many replace a version of their key (or a tombstone) that the
+  // tree or an older run holds: estimated when the run is written, from a sample of its keys.
+  // Until a merge, both versions take space.
+  uint64_t replaced = 0;
   // Set while a merge into the tree is under way: keys below it are in the tree already, and
   // the leaves holding only such keys are freed (readers must not look below it).
   std::string merged_below;
@@ -47,6 +51,9 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
                                                         uint64_t* damaged_at = nullptr);
 // Pages in use by `runs`.
 uint64_t RunPages(const std::vector<SortedRunRef>& runs);
+// About how many pages of older versions `runs` make obsolete: each run's pages in proportion to
+// the entries it replaces. The space a merge of the runs would give back.
+uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs);
 // The offset in the catalog of run i's record.
 uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i);
 

@@ -9,12 +9,13 @@
 
 namespace ringkv {
 
-inline constexpr uint32_t kRunCatalogVersion = 1;
+// Version 2 added `replaced` to each record.
+inline constexpr uint32_t kRunCatalogVersion = 2;
 // Catalog: version u32, run count u32, then one record per run, newest first.
 inline constexpr size_t kRunCatalogHeaderBytes = 8;
 // Record: root u64, filter u64 (first page of its chain), filter bytes u32, flags u32,
-// entries u64, pages u64, id u64, then merged_below's length u32 and bytes.
-inline constexpr size_t kRunRecordBytes = 48;  // the fixed part
+// entries u64, pages u64, id u64, replaced u64, then merged_below's length u32 and bytes.
+inline constexpr size_t kRunRecordBytes = 56;  // the fixed part
 inline constexpr size_t kRunBoundLengthBytes = 4;
 inline constexpr uint32_t kRunHasOverflow = 1;  // flag: some entry has an overflow chain
 // More runs than this is a damaged catalog (the engine merges long before).
@@ -27,7 +28,10 @@ inline constexpr uint32_t kRunFilterProbes = 6;
 inline constexpr uint32_t kRunFilterBitsPerKey = 10;
 inline constexpr size_t kRunFilterBlockBytes = 64;
 
-static_assert(kRunRecordBytes == 8 + 8 + 4 + 4 + 8 + 8 + 8);
+static_assert(kRunRecordBytes == 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8);
+// A run's `replaced` is estimated from the keys whose filter hash has these bits all zero (one
+// key in 64): the checkpoint looks each of them up in what was published before the run.
+inline constexpr uint64_t kRunReplacedSampleMask = 63;
 // A bound is a key: at most kMaxKeyBytes (ringkv/size_limits.h) plus one byte.
 inline constexpr size_t kMaxRunBoundBytes = (16u << 10) + 1;
 static_assert(kRunFilterBlockBytes * 8 == 512, "probes take 9 bits of the hash each");

@@ -56,6 +56,7 @@ std::vector<PeerInfo> KnownStores();
 struct StoreOptions {
   uint64_t ringkv_memtable_bytes = 0;  // 0: ringkv's default (e.g. to keep 1 GiB of WAL unmerged)
   double ringkv_run_merge_ratio = -1;  // negative: ringkv's default
+  double ringkv_run_overwrite_ratio = -1;  // negative: ringkv's default
 };
 
 // Opens (creating) store `name` in directory `dir` (which must not exist yet or be its own).

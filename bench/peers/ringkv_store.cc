@@ -47,6 +47,9 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRingkv(const std::string& dir,
   if (store_options.ringkv_run_merge_ratio >= 0) {
     options.run_merge_ratio = store_options.ringkv_run_merge_ratio;
   }
+  if (store_options.ringkv_run_overwrite_ratio >= 0) {
+    options.run_overwrite_ratio = store_options.ringkv_run_overwrite_ratio;
+  }
   auto db = DB::Open(options, dir);
   if (!db.ok()) return db.status();
   return std::unique_ptr<KvStore>(new RingkvStore(std::move(*db)));

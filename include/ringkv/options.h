@@ -61,6 +61,14 @@ struct Options {
   // the runs until the merge (up to this fraction of the tree). 0 writes no runs: every
   // checkpoint merges into the tree. From 0 to 4.
   double run_merge_ratio = 0.75;
+  // The runs are merged into the tree also once the older versions their keys replace (in the
+  // tree or older runs) reach this fraction of the tree's pages, estimated from a sample of
+  // each run's keys. Overwritten keys take space twice until the merge, so this bounds the
+  // space overwrites cost (the file holds about 1 + this times the tree); each merge of
+  // overwrites rewrites the tree for this fraction of it in new versions, so a lower value
+  // costs about 1/value bytes of tree writes per byte overwritten. Inserts of new keys replace
+  // nothing and merge by run_merge_ratio alone. 0: by run_merge_ratio alone. From 0 to 4.
+  double run_overwrite_ratio = 0.35;
   // Runs are merged into the tree also when there are more than this many (1 to 256).
   uint32_t max_sorted_runs = 16;
   // Checkpoint at least this often while there are writes (0: only by size and on demand).

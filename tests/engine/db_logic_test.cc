@@ -207,6 +207,56 @@ TEST_F(DbLogicTest, RandomOperationsMatchModelWithSortedRunsAndMerges) {
   EXPECT_GT(merges, 0u);
 }
 
+// Overwrites hold two versions of a key until a merge: run_overwrite_ratio bounds the older
+// versions the runs make obsolete to that share of the tree, where run_merge_ratio alone (4
+// here) would let them pile up to several times the tree.
+TEST_F(DbLogicTest, OverwritesMergeOnceTheVersionsTheyReplaceReachTheRatio) {
+  struct Outcome {
+    uint64_t merges = 0;
+    double most_replaced = 0;  // the largest replaced_pages / tree pages seen
+  };
+  const auto run = [&](double overwrite_ratio) {
+    log_state_ = std::make_shared<testing::MemLogState>();
+    tree_state_ = std::make_shared<testing::MemTreeState>();
+    Options options;
+    options.memtable_bytes = 64 << 10;
+    options.run_merge_ratio = 0;  // the first 20,000 keys go into the tree
+    Reopen(options);
+    const std::string value(100, 'v');
+    for (int i = 0; i < 20000; ++i) EXPECT_TRUE(db_->Put({}, absl::StrCat("k", i), value).ok());
+    EXPECT_TRUE(db_->Checkpoint().ok());
+    options.run_merge_ratio = 4;
+    options.max_sorted_runs = 256;
+    options.run_overwrite_ratio = overwrite_ratio;
+    Reopen(options);
+    Outcome out;
+    std::mt19937_64 rng(3);
+    for (int i = 1; i <= 40000; ++i) {
+      EXPECT_TRUE(db_->Put({}, absl::StrCat("k", rng() % 20000), value).ok());
+      if (i % 2000 != 0) continue;
+      EXPECT_TRUE(db_->Checkpoint().ok());
+      const uint64_t runs = Property(*db_, "ringkv.runs.pages");
+      const uint64_t tree = Property(*db_, "ringkv.pages.count") -
+                            Property(*db_, "ringkv.pages.free") - runs;
+      out.most_replaced = std::max(out.most_replaced,
+                                   static_cast<double>(Property(*db_, "ringkv.runs.replaced_pages")) /
+                                       static_cast<double>(tree));
+    }
+    out.merges = Property(*db_, "ringkv.runs.merges");
+    auto verified = db_->VerifyIntegrity();
+    EXPECT_TRUE(verified.ok()) << verified.status();
+    return out;
+  };
+  const Outcome unbounded = run(0);
+  EXPECT_EQ(unbounded.merges, 0u);
+  EXPECT_GT(unbounded.most_replaced, 1.0);
+  const Outcome bounded = run(0.5);
+  EXPECT_GT(bounded.merges, 0u);
+  // At most the ratio plus the runs written since the last check (2,000 puts, a tenth of the
+  // tree's keys).
+  EXPECT_LT(bounded.most_replaced, 0.5 + 0.15);
+}
+
 TEST_F(DbLogicTest, SnapshotSeesThePastAcrossCheckpoints) {
   Reopen(8 << 10);
   Model then;

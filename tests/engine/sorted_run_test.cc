@@ -40,6 +40,7 @@ SortedRun SampleRun(uint64_t id, std::string bound = "") {
   r.entries = 1000 * id;
   r.pages = 30 + id;
   r.id = id;
+  r.replaced = 300 * id;
   r.merged_below = std::move(bound);
   return r;
 }
@@ -57,6 +58,7 @@ TEST(RunCatalogTest, DecodeReadsBackWhatEncodeWrote) {
     EXPECT_EQ((*d)[i].entries, runs[i].entries);
     EXPECT_EQ((*d)[i].pages, runs[i].pages);
     EXPECT_EQ((*d)[i].id, runs[i].id);
+    EXPECT_EQ((*d)[i].replaced, runs[i].replaced);
     EXPECT_EQ((*d)[i].merged_below, runs[i].merged_below);
   }
   // No catalog at all: a store that never wrote a run.
@@ -82,6 +84,14 @@ TEST(RunCatalogTest, DecodeRefusesDamage) {
   twice[4] = 2;  // count 2
   twice += EncodeRunCatalog({SampleRun(5)}).substr(kRunCatalogHeaderBytes);
   EXPECT_THAT(std::string(error(twice).message()), HasSubstr("out of order"));
+  // A run cannot replace more entries than it has.
+  std::string too_many = good;
+  too_many[kRunCatalogHeaderBytes + 48 + 2] = 1;  // replaced += 2^16 > 7000 entries
+  EXPECT_THAT(std::string(error(too_many).message()), HasSubstr("run 0"));
+  // A catalog of the version before `replaced` names both versions.
+  std::string old = good;
+  old[0] = 1;
+  EXPECT_THAT(std::string(error(old).message()), HasSubstr("version 1; this ringkv reads 2"));
 }
 
 TEST(RunFilterTest, HoldsEveryKeyAddedAndFewOthers) {
@@ -223,6 +233,42 @@ TEST_F(SortedRunMergeTest, RunsAnswerFirstAndAMergeGivesTheirPagesBackBatchByBat
   v.reset();
   EXPECT_EQ(state_->pages.size(), MainTreePages(store_, *store_.Current()) + late_pages.size());
   EXPECT_GT(state_->pages.size(), tree_only);
+}
+
+// What a merge would give back: a run counts the entries that replace a version in the tree or
+// an older run (a tombstone too), from a sample of its keys.
+TEST_F(SortedRunMergeTest, ARunEstimatesHowManyOfItsKeysReplaceOlderVersions) {
+  const auto keys = [](int from, int to, bool deleted) {
+    Batch b;
+    for (int i = from; i < to; ++i) {
+      b[absl::StrCat("key", 100000 + i)] =
+          deleted ? std::nullopt : std::optional<std::string>(std::string(60, 'v'));
+    }
+    return b;
+  };
+  ASSERT_TRUE(CheckpointInSteps(store_, ToChanges(keys(0, 20000, false)), 10, 1 << 30,
+                                [](auto) {}).ok());
+  const auto publish = [&](const Batch& b, uint64_t lsn) -> SortedRun {
+    absl::StatusOr<uint64_t> w = PublishSortedRun(store_, ToChanges(b), lsn);
+    EXPECT_TRUE(w.ok()) << w.status();
+    return store_.Current()->runs().front().run;
+  };
+  // Every key is in the tree: all of them replace (the sample finds no other answer).
+  EXPECT_EQ(publish(keys(0, 8000, false), 20).replaced, 8000u);
+  // New keys replace nothing.
+  EXPECT_EQ(publish(keys(30000, 38000, false), 30).replaced, 0u);
+  // Half over the tree, half new: about half, within the sample's error (about 130 sampled).
+  const SortedRun half = publish(keys(16000, 24000, false), 40);
+  EXPECT_GT(half.replaced, 3000u);
+  EXPECT_LT(half.replaced, 5000u);
+  // Keys only an older run holds, and tombstones, replace too.
+  EXPECT_EQ(publish(keys(30000, 34000, true), 50).replaced, 4000u);
+  // Replaced pages follow each run's share.
+  const std::shared_ptr<TreeSnapshot> v = store_.Current();
+  const uint64_t replaced_pages = ReplacedPages(v->runs());
+  const uint64_t whole = v->runs()[0].run.pages + v->runs()[3].run.pages;  // all replacing
+  EXPECT_GE(replaced_pages, whole + v->runs()[1].run.pages / 4);
+  EXPECT_LE(replaced_pages, whole + v->runs()[1].run.pages * 3 / 4);
 }
 
 TEST_F(SortedRunMergeTest, AMergeStoppedBetweenBatchesIsFinishedByTheNext) {

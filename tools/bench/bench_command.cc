@@ -23,6 +23,7 @@ constexpr char kBenchUsage[] =
     "                        [--threads=N] [--key_bytes=N] [--value_bytes=N] [--op_count=N]\n"
     "                        [--num_keys=N] [--read_percent=P] [--checkpoint_before_reopen]\n"
     "                        [--ringkv_memtable_mib=N] [--ringkv_run_merge_ratio=R]\n"
+    "                        [--ringkv_run_overwrite_ratio=R]\n"
     "       ringkv bench engine DIR --workload=scale [--keys=N] [--chunk=N]\n"
     "                        [--scale_mode=insert|overwrite|mix] [--scale_gets=N]\n"
     "                        [--scale_cold_gets=N] [--scale_memory_fraction=F]\n"

@@ -42,6 +42,8 @@ ABSL_FLAG(uint64_t, ringkv_memtable_mib, 0,
           "bench engine: ringkv's memtable budget in MiB (0: its default)");
 ABSL_FLAG(double, ringkv_run_merge_ratio, -1,
           "bench engine: ringkv's Options::run_merge_ratio, 0 to 4 (negative: its default)");
+ABSL_FLAG(double, ringkv_run_overwrite_ratio, -1,
+          "bench engine: ringkv's Options::run_overwrite_ratio, 0 to 4 (negative: its default)");
 ABSL_FLAG(uint64_t, scale_keys, 2000000, "bench engine --workload=scale: keys (--keys)");
 ABSL_FLAG(uint64_t, scale_chunk, 0,
           "bench engine --workload=scale: ops per chunk of the chart (--chunk; 0: a tenth)");
@@ -148,6 +150,7 @@ bench::StoreOptions StoreOptionsFromFlags() {
   bench::StoreOptions o;
   o.ringkv_memtable_bytes = absl::GetFlag(FLAGS_ringkv_memtable_mib) << 20;
   o.ringkv_run_merge_ratio = absl::GetFlag(FLAGS_ringkv_run_merge_ratio);
+  o.ringkv_run_overwrite_ratio = absl::GetFlag(FLAGS_ringkv_run_overwrite_ratio);
   return o;
 }
 

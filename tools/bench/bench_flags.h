@@ -28,6 +28,7 @@ ABSL_DECLARE_FLAG(std::string, goals);
 ABSL_DECLARE_FLAG(bool, checkpoint_before_reopen);
 ABSL_DECLARE_FLAG(uint64_t, ringkv_memtable_mib);
 ABSL_DECLARE_FLAG(double, ringkv_run_merge_ratio);
+ABSL_DECLARE_FLAG(double, ringkv_run_overwrite_ratio);
 ABSL_DECLARE_FLAG(uint64_t, scale_keys);
 ABSL_DECLARE_FLAG(uint64_t, scale_chunk);
 ABSL_DECLARE_FLAG(std::string, scale_mode);
