@@ -1,6 +1,7 @@
 #include "crash/crash_state.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -333,6 +334,11 @@ void ApplyData(const RecordedOp& op, const ChosenFate& fate, std::string& file) 
   if (op.type == OpType::kFallocate) {
     if (op.sets_size) {
       file.resize(op.offset, '\0');
+    } else if ((op.mode & FALLOC_FL_PUNCH_HOLE) != 0) {  // always with KEEP_SIZE
+      if (op.offset < file.size()) {
+        const uint64_t n = std::min<uint64_t>(op.len, file.size() - op.offset);
+        file.replace(op.offset, n, n, '\0');
+      }
     } else if (file.size() < op.offset + op.len && (op.mode & 1) == 0) {  // not KEEP_SIZE
       file.resize(op.offset + op.len, '\0');
     }

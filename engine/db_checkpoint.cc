@@ -124,7 +124,9 @@ absl::Status DBImpl::CheckpointImmutable() {
   if (!merged.ok()) return merged.status();
   RecordCheckpoint(NowMicros() - start_us, merged->pages_written);
   run_merges_.fetch_add(1);
-  return absl::OkStatus();
+  // The merge freed about the runs' pages: the runs written next take many checkpoints to
+  // fill them again, and until then they would only hold disk space.
+  return parts_.tree->ReleaseFreeSpace();
 }
 
 uint64_t DBImpl::StepPages() const {

@@ -46,7 +46,9 @@ absl::Status DBImpl::Close() {
     stopping_ = true;
   }
   live_readers_.CheckNoneLeft(path_.c_str());
-  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  // Only an Open that got as far as recovery started the thread (and has a whole tree store).
+  const bool opened = checkpoint_thread_.joinable();
+  if (opened) checkpoint_thread_.join();
   get_async_thread_.Stop();
   absl::Status result = FailedStatus();
   if (result.ok()) result = parts_.log->Flush();
@@ -58,6 +60,9 @@ absl::Status DBImpl::Close() {
   }
   // Gets still running hold views (and their tree pins) a moment longer.
   while (!pins_.Reclaim()) std::this_thread::yield();
+  // A closed database takes no disk space for pages it does not use (with no pin left, every
+  // free page is reusable).
+  if (result.ok() && opened) result = parts_.tree->ReleaseFreeSpace();
   parts_.tree.reset();
   parts_.lock.reset();
   parts_.io.reset();

@@ -127,6 +127,7 @@ class PageTreeStore final : public TreeStore, public TreePageWriter {
     return out;
   }
   absl::Status Verify() override { return store_->Verify(); }
+  absl::Status ReleaseFreeSpace() override { return store_->ReleaseFreeSpace(); }
   uint32_t page_size() const override { return store_->page_size(); }
 
   absl::StatusOr<uint64_t> Allocate() override { return store_->Allocate(); }

@@ -64,6 +64,9 @@ class TreeStore {
   virtual uint32_t page_size() const = 0;
   // Verifies every page checksum of the current snapshot; DataLoss naming page and offset.
   virtual absl::Status Verify() = 0;
+  // Gives the storage of the free pages back (they are reused later all the same); only
+  // between checkpoints, by the thread that makes them.
+  virtual absl::Status ReleaseFreeSpace() = 0;
 };
 
 }  // namespace ringkv

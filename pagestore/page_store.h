@@ -113,6 +113,12 @@ class PageStore {
   absl::Status Commit(uint64_t root, uint64_t checkpoint_lsn, std::string catalog = {});
   void Abort();
 
+  // Gives the filesystem back the blocks of the free pages that are reusable now (punches holes,
+  // the file keeps its size), so they take no disk space until a checkpoint reuses them; those
+  // are reused last. Only between checkpoints, on the checkpointing thread. A filesystem that
+  // cannot punch holes keeps them (OK); any other failure of the fallocate is returned.
+  absl::Status ReleaseFreeSpace();
+
   // Reads every page in use and checks it; DataLoss naming the first bad page and offset.
   absl::Status Verify();
   PageStoreStats stats() const;
@@ -180,6 +186,8 @@ class PageStore {
   Manifest published_ ABSL_GUARDED_BY(mu_);
   uint64_t file_pages_ ABSL_GUARDED_BY(mu_) = 0;  // pages the file has room for
   std::vector<uint64_t> free_ ABSL_GUARDED_BY(mu_);  // reusable now
+  std::vector<uint64_t> holes_ ABSL_GUARDED_BY(mu_);  // reusable now, their blocks given back
+  bool holes_unsupported_ = false;  // the filesystem refused to punch one (checkpoint thread)
   // Pages dropped by the checkpoint that left generation g: reusable once nothing <= g is pinned.
   std::map<uint64_t, std::vector<uint64_t>> pending_free_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, int> pins_ ABSL_GUARDED_BY(mu_);  // generation -> pinned versions

@@ -28,9 +28,11 @@ constexpr uint64_t kSyncEveryBytes = 64ull << 20;
 absl::StatusOr<uint64_t> PageStore::Allocate() {
   absl::MutexLock lock(&mu_);
   RINGKV_DCHECK(next_page_count_ >= published_.page_count);
-  if (!free_.empty()) {
-    const uint64_t id = free_.back();
-    free_.pop_back();
+  // Free pages with blocks first: a hole costs the filesystem an allocation when written.
+  std::vector<uint64_t>& from = free_.empty() ? holes_ : free_;
+  if (!from.empty()) {
+    const uint64_t id = from.back();
+    from.pop_back();
     RINGKV_DCHECK(id < published_.page_count);
     taken_from_free_.push_back(id);
     reused_.insert(id);
@@ -114,6 +116,7 @@ Manifest PageStore::NextManifestLocked(uint64_t root, uint64_t checkpoint_lsn,
   next.generation = published_.generation + 1;
   // Every page the new root cannot reach, whether reusable now or still pinned.
   next.free_pages = free_;
+  next.free_pages.insert(next.free_pages.end(), holes_.begin(), holes_.end());
   for (const auto& [gen, pages] : pending_free_) {
     RINGKV_DCHECK(gen < published_.generation || pages.empty());
     next.free_pages.insert(next.free_pages.end(), pages.begin(), pages.end());

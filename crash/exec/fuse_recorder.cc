@@ -246,9 +246,11 @@ int FuseRecorderImpl::Truncate(const char* path, off_t size, fuse_file_info* fi)
 int FuseRecorderImpl::Fallocate(int mode, off_t offset, off_t len, fuse_file_info* fi) {
   OpenFile* f = File(fi);
   if (f == nullptr) return -EBADF;
-  if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE) {
+  if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE &&
+      mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
     return Refuse(absl::StrCat("fallocate mode ", mode, " on ", f->path,
-                               " (only 0 and FALLOC_FL_KEEP_SIZE are modelled)"),
+                               " (only 0, FALLOC_FL_KEEP_SIZE and PUNCH_HOLE with it are "
+                               "modelled)"),
                   EOPNOTSUPP);
   }
   const uint64_t submit = Begin();

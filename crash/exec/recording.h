@@ -23,7 +23,7 @@ struct Recording {
   std::vector<io::RecordedOp> ops;   // in completion order; each op is its own chain
   std::vector<OutputChunk> output;   // in event order
   // Operations the filesystem refused because the crash model does not cover them (symlinks,
-  // special files, RENAME_EXCHANGE, fallocate modes other than 0 and KEEP_SIZE), one line each.
+  // special files, RENAME_EXCHANGE, fallocate modes other than 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE), one line each.
   std::vector<std::string> refused;
 };
 
