@@ -1,6 +1,8 @@
 // The crash model's file-tree extensions for recorders that watch a whole filesystem (crash
 // exec): links, truncates and directory renames follow the durability rules, and a state
 // rebuilt from its own summary (kChosen) is the same state.
+#include <linux/falloc.h>
+
 #include <filesystem>
 #include <map>
 
@@ -55,6 +57,13 @@ class Recorder {
     op.inode = inode;
     op.sets_size = true;
     op.offset = size;
+  }
+  void PunchHole(const std::string& path, uint64_t inode, uint64_t offset, uint64_t len) {
+    RecordedOp& op = Add(OpType::kFallocate, path);
+    op.inode = inode;
+    op.mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+    op.offset = offset;
+    op.len = len;
   }
   uint64_t last_event() const { return 2 * ops_.size(); }
   CrashSimulator Simulator() const { return CrashSimulator(ops_, kRoot); }
@@ -115,6 +124,25 @@ TEST_F(CrashModelTest, ATruncateIsDataThatAnFsyncMakesDurable) {
   EXPECT_EQ(State(sim, {before_sync, CrashMode::kAllLost, 0}).at("f"), "0123456789");
   EXPECT_EQ(State(sim, {before_sync, CrashMode::kAllKept, 0}).at("f"), "0123");
   EXPECT_EQ(State(sim, {r.last_event(), CrashMode::kAllLost, 0}).at("f"), "0123");
+}
+
+// The page store gives free pages back by punching holes: the range reads as zeros once the
+// punch reached the disk, the file keeps its size, and a punch past the end changes nothing.
+TEST_F(CrashModelTest, APunchedHoleReadsAsZerosAndKeepsTheSize) {
+  Recorder r;
+  r.Create("f", 1);
+  r.Write("f", 1, 0, "0123456789");
+  r.Fsync("f", 1);
+  r.FsyncDir(".");
+  r.PunchHole("f", 1, 2, 3);
+  r.PunchHole("f", 1, 8, 100);
+  const uint64_t before_sync = r.last_event();
+  r.Fsync("f", 1);
+  CrashSimulator sim = r.Simulator();
+  const std::string punched = "01" + std::string(3, '\0') + "567" + std::string(2, '\0');
+  EXPECT_EQ(State(sim, {before_sync, CrashMode::kAllLost, 0}).at("f"), "0123456789");
+  EXPECT_EQ(State(sim, {before_sync, CrashMode::kAllKept, 0}).at("f"), punched);
+  EXPECT_EQ(State(sim, {r.last_event(), CrashMode::kAllLost, 0}).at("f"), punched);
 }
 
 TEST_F(CrashModelTest, ARenamedDirectoryTakesItsFilesWithIt) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -294,6 +296,61 @@ TEST_P(PageStoreTest, FreedPagesAreReusedOnlyAfterPublicationAndUnpinning) {
   s = Open();
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->stats().free_pages, 8u) << "the eight pages freed last";
+}
+
+// Free pages take no disk space once given back: their blocks are punched out of the file, the
+// pages in use read as before (across a reopen too), free pages that kept their blocks are
+// reused first, and the holes are reused before the file grows.
+TEST_P(PageStoreTest, FreePagesGiveTheirBlocksBackAndAreReusedLast) {
+  const auto allocated = [&]() -> uint64_t {
+    struct stat st;
+    EXPECT_EQ(::stat((std::filesystem::path(dir_.path()) / "pages.db").c_str(), &st), 0);
+    return static_cast<uint64_t>(st.st_blocks) * 512;
+  };
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  const std::vector<uint64_t> first = WritePages(*s, 2000, 1);
+  const uint64_t before = allocated();
+  // Keep the last 500, free the rest (and write one page, the new root).
+  for (size_t i = 0; i < 1500; ++i) s->Free(first[i]);
+  std::vector<uint64_t> kept(first.begin() + 1500, first.end());
+  const std::vector<uint64_t> root = WritePages(*s, 1, 2, 'r');
+  ASSERT_TRUE(s->ReleaseFreeSpace().ok());
+  const uint64_t after = allocated();
+  EXPECT_LE(after + 1500 * 4096 * 9 / 10, before) << before << " bytes before, " << after << " after";
+  EXPECT_EQ(s->stats().free_pages, 1500u);
+  const auto expect_pages = [&](PageStore& store, const std::vector<uint64_t>& ids, char salt) {
+    auto v = store.Current();
+    for (uint64_t id : ids) {
+      auto p = v->Read(id);
+      ASSERT_TRUE(p.ok()) << p.status();
+      ASSERT_EQ(std::memcmp(p->payload, Payload(id, store.payload_size(), salt).data(), p->size), 0)
+          << id;
+    }
+  };
+  expect_pages(*s, kept, 'a');
+  // Ten more freed pages keep their blocks: the next ten pages written take them, not holes.
+  const std::vector<uint64_t> ten(kept.begin(), kept.begin() + 10);
+  kept.erase(kept.begin(), kept.begin() + 10);
+  for (uint64_t id : ten) s->Free(id);
+  WritePages(*s, 1, 3, 'x');  // publishes the frees; the pin of generation 2 is gone
+  std::vector<uint64_t> next = WritePages(*s, 10, 4, 'n');
+  std::sort(next.begin(), next.end());
+  EXPECT_EQ(next, ten);
+  // The holes before growth: the 1499 left (the page of generation 3 took one) fit the file as
+  // it is.
+  const uint64_t count = s->Current()->page_count();
+  const std::vector<uint64_t> refill = WritePages(*s, 1499, 5, 'f');
+  EXPECT_EQ(s->Current()->page_count(), count);
+  expect_pages(*s, refill, 'f');
+  expect_pages(*s, kept, 'a');
+  EXPECT_TRUE(s->Verify().ok());
+  s.reset();
+  s = Open();
+  ASSERT_NE(s, nullptr);
+  expect_pages(*s, refill, 'f');
+  expect_pages(*s, kept, 'a');
+  EXPECT_TRUE(s->Verify().ok());
 }
 
 // The old tree's frees are checked before anything is written: a damaged tree (on the mmap
