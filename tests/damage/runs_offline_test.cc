@@ -269,7 +269,10 @@ TEST_F(RunsOfflineTest, DamagedCatalogIsAClearErrorAtOpenAndDamageInCheck) {
   ASSERT_EQ(r->damage.size(), 1u) << Lines(*r) << "\n(the run pages are not also leaked)";
   EXPECT_EQ(r->damage[0].file, manifest());
   EXPECT_EQ(r->damage[0].offset, CatalogOffset(m) + kRunCatalogHeaderBytes + kRunRecordBytes + kRunBoundLengthBytes);
-  EXPECT_THAT(r->damage[0].what, HasSubstr("run 1 (record at offset 60) is damaged"));
+  EXPECT_THAT(r->damage[0].what,
+              HasSubstr(absl::StrCat("run 1 (record at offset ",
+                                     kRunCatalogHeaderBytes + kRunRecordBytes + kRunBoundLengthBytes,
+                                     ") is damaged")));
 
   // A truncated catalog: the damage is at the catalog's start.
   m.catalog.resize(5);
