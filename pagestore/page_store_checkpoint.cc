@@ -170,7 +170,9 @@ absl::Status PageStore::WriteStaged(bool sync) {
                                      file_pages + file_pages / kGrowthDivisor});
     const uint64_t target = std::min(grown, options_.max_file_bytes / page_size_);
     RINGKV_CHECK(target >= new_count);  // Allocate keeps the count within max_file_bytes
-    io::Completion c = io_.Run(io::Chain().Fallocate(write_file_.id(), 0, 0, target * page_size_));
+    // Only the new room: a range from 0 would allocate the holes ReleaseFreeSpace punched.
+    io::Completion c = io_.Run(io::Chain().Fallocate(
+        write_file_.id(), 0, file_pages * page_size_, (target - file_pages) * page_size_));
     if (!c.ok()) return c.status;
     absl::MutexLock lock(&mu_);
     file_pages_ = target;
