@@ -50,6 +50,7 @@ absl::Status DBImpl::Checkpoint() {
   const auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return checkpoints_done_ >= target || !failed_.ok();
   };
+  BackgroundPriority::Waiting waiting(&checkpoint_priority_);
   mu_.Await(absl::Condition(&done));
   return failed_;
 }

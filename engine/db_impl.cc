@@ -48,7 +48,10 @@ absl::Status DBImpl::Close() {
   live_readers_.CheckNoneLeft(path_.c_str());
   // Only an Open that got as far as recovery started the thread (and has a whole tree store).
   const bool opened = checkpoint_thread_.joinable();
-  if (opened) checkpoint_thread_.join();
+  if (opened) {
+    BackgroundPriority::Waiting waiting(&checkpoint_priority_);
+    checkpoint_thread_.join();
+  }
   get_async_thread_.Stop();
   absl::Status result = FailedStatus();
   if (result.ok()) result = parts_.log->Flush();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "base/background_priority.h"
 #include "ringkv/db.h"
 #include "engine/live_readers.h"
 #include "engine/lock_file.h"
@@ -156,6 +157,8 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::thread checkpoint_thread_;
+  // Idle while nobody waits on a checkpoint; every wait for one holds a Waiting.
+  BackgroundPriority checkpoint_priority_;
 
   // Checkpoint statistics.
   std::atomic<uint64_t> checkpoint_count_{0};

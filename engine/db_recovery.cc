@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "base/thread_priority.h"
 
 namespace ringkv {
 
@@ -20,9 +19,9 @@ absl::StatusOr<std::unique_ptr<DB>> DBImpl::Start(const Options& options, std::s
   // (Write -> MakeVisible).
   db->parts_.log->SetCatchUpHook([p = db.get()] { p->InsertPending(); });
   db->checkpoint_thread_ = std::thread([p = db.get()] {
-    // Refused, the checkpoint runs at the writers' priority: slower sync puts, nothing wrong.
-    (void)LowerThisThreadsPriority();
+    (void)p->checkpoint_priority_.Start();
     p->CheckpointLoop();
+    p->checkpoint_priority_.Stop();
   });
   db->get_async_thread_.Start();
   return std::unique_ptr<DB>(std::move(db));

@@ -131,6 +131,7 @@ absl::Status DBImpl::MakeRoomForWrite(bool force) {
       return absl::OkStatus();
     }
     // The previous checkpoint is still running: writers wait (back-pressure, bounded memory).
+    BackgroundPriority::Waiting waiting(&checkpoint_priority_);
     mu_.Await(absl::Condition(
         +[](DBImpl* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->mu_) {
           return db->current_->imm == nullptr || !db->failed_.ok() || db->closed_;
