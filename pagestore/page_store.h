@@ -202,7 +202,7 @@ class PageStore {
   bool mapping_reads_ahead_ ABSL_GUARDED_BY(mu_) = true;
   // Bytes of staged pages written since the page file's last fdatasync (checkpoint thread only).
   uint64_t unsynced_bytes_ = 0;
-  uint64_t foreground_seen_ = 0;  // the checkpointing thread's ForegroundWrites::BackgroundBudget mark
+  io::ForegroundWrites::BackgroundMark foreground_seen_;  // the checkpointing thread's
 
   // Asynchronous batch reads in flight: the destructor waits for them (they use the file and
   // the cache).

@@ -23,6 +23,16 @@ class ForegroundWrites {
   // under a stream of sync puts.
   static constexpr size_t kSmallWriteBytes = 64u << 10;
   static constexpr absl::Duration kMaxHoldBack = absl::Milliseconds(1);
+  // How long after the last wait it saw a background writer keeps to small pieces: a stream
+  // of sync puts leaves gaps of tens of microseconds between waits, and a full-size batch
+  // written in one of them lands in the next put's flush.
+  static constexpr absl::Duration kQuietBeforeFullSize = absl::Milliseconds(5);
+
+  // One background writer's memory of the waits it saw; starts as "none".
+  struct BackgroundMark {
+    uint64_t begun = 0;                           // waits begun as of its previous call
+    absl::Time last_wait = absl::InfinitePast();  // when it last saw one begun or running
+  };
 
   // One atomic operation each: Begin and End sit on every sync put's path.
   void Begin() { state_.fetch_add(kOneBegun | 1, std::memory_order_acq_rel); }
@@ -31,10 +41,10 @@ class ForegroundWrites {
     return static_cast<int>(state_.load(std::memory_order_acquire) & kWaitingMask);
   }
 
-  // For a background writer about to write up to `wanted` bytes (one writer per `seen`, which
-  // starts at 0): `wanted` if no foreground wait began since its previous call, else at most
+  // For a background writer about to write up to `wanted` bytes (one writer per `mark`):
+  // `wanted` if it saw no foreground wait for kQuietBeforeFullSize, else at most
   // kSmallWriteBytes, after waiting (up to kMaxHoldBack) for the current waiters to be done.
-  size_t BackgroundBudget(size_t wanted, uint64_t* seen) const;
+  size_t BackgroundBudget(size_t wanted, BackgroundMark* mark) const;
 
  private:
   // The threads waiting now in the low 32 bits, the waits ever begun (wrapping) above them.

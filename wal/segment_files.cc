@@ -129,7 +129,7 @@ absl::Status SegmentFiles::WriteZeroedFile(const std::string& path, uint64_t num
   std::memset(zero.data, 0, header.size());
   // Created while the current segment fills, so sync puts may wait on the same device: the
   // writes shrink while they do (uring/foreground_writes.h).
-  uint64_t foreground_seen = 0;
+  io::ForegroundWrites::BackgroundMark foreground_seen;
   for (uint64_t off = kZeroChunk; c.ok() && off < segment_bytes_;) {
     io::Chain batch;
     batch.set_linked(false);
