@@ -202,7 +202,8 @@ class PageStore {
   bool mapping_reads_ahead_ ABSL_GUARDED_BY(mu_) = true;
   // Bytes of staged pages written since the page file's last fdatasync (checkpoint thread only).
   uint64_t unsynced_bytes_ = 0;
-  io::ForegroundWrites::BackgroundMark foreground_seen_;  // the checkpointing thread's
+  // The checkpointing thread's mark for ForegroundWrites::BackgroundBudget.
+  io::ForegroundWrites::BackgroundMark foreground_seen_;
 
   // Asynchronous batch reads in flight: the destructor waits for them (they use the file and
   // the cache).

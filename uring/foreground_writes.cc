@@ -15,7 +15,7 @@ size_t ForegroundWrites::BackgroundBudget(size_t wanted, BackgroundMark* mark) c
   if (now - mark->last_wait >= kQuietBeforeFullSize) return wanted;
   // Polled, not signalled: End stays two atomic operations on the sync put's path, and a
   // waiter's flush lasts hundreds of microseconds against this loop's tens.
-  const absl::Time deadline = absl::Now() + kMaxHoldBack;
+  const absl::Time deadline = now + kMaxHoldBack;
   while (waiting() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Microseconds(20));
   mark->begun = this->begun();
   const size_t budget = std::min(wanted, kSmallWriteBytes);
