@@ -94,40 +94,46 @@ absl::Status DBImpl::CheckpointImmutable() {
   if (!s.ok()) return s;
   // Merging the runs takes a while (it rewrites most of the tree): memtables that fill in the
   // meantime are written as runs between its batches, so writers wait at most for a batch.
-  std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
-  const uint64_t tree_pages = MainTreePages(*parts_.tree, *tree);
-  const uint64_t run_pages = RunPages(tree->runs());
-  const uint64_t replaced_pages = ReplacedPages(tree->runs());
-  const bool merge =
-      !tree->runs().empty() &&
-      (tree->runs().size() > options_.max_sorted_runs ||
-       static_cast<double>(run_pages) >= options_.run_merge_ratio * static_cast<double>(tree_pages) ||
-       (options_.run_overwrite_ratio > 0 &&
-        static_cast<double>(replaced_pages) >=
-            options_.run_overwrite_ratio * static_cast<double>(tree_pages)));
-  tree.reset();
-  if (!merge) return absl::OkStatus();
-  const uint64_t start_us = NowMicros();
-  // Close stops a merge between batches: every published state is whole, and the next open
-  // merges the runs again.
-  bool stopped = false;
-  const auto between = [this, &stopped]() -> absl::Status {
-    absl::Status s = CheckpointWaitingImmutable();
+  // Those runs may call for the next merge at once (a run of deletions written during a merge
+  // gives back space only when merged), so the test runs again after each merge.
+  while (RunsCallForMerge()) {
+    const uint64_t start_us = NowMicros();
+    // Close stops a merge between batches: every published state is whole, and the next open
+    // merges the runs again.
+    bool stopped = false;
+    const auto between = [this, &stopped]() -> absl::Status {
+      absl::Status s = CheckpointWaitingImmutable();
+      if (!s.ok()) return s;
+      absl::MutexLock lock(&mu_);
+      stopped = stopping_;
+      return stopped ? absl::CancelledError("closing") : absl::OkStatus();
+    };
+    absl::StatusOr<TreeMergeStats> merged = MergeRunsIntoTree(
+        *parts_.tree, StepPages(), between,
+        [this](std::shared_ptr<TreeSnapshot> next) { PublishTree(std::move(next)); });
+    if (stopped) return absl::OkStatus();
+    if (!merged.ok()) return merged.status();
+    RecordCheckpoint(NowMicros() - start_us, merged->pages_written);
+    run_merges_.fetch_add(1);
+    // The merge freed about the runs' pages: the runs written next take many checkpoints to
+    // fill them again, and until then they would only hold disk space.
+    s = parts_.tree->ReleaseFreeSpace();
     if (!s.ok()) return s;
-    absl::MutexLock lock(&mu_);
-    stopped = stopping_;
-    return stopped ? absl::CancelledError("closing") : absl::OkStatus();
-  };
-  absl::StatusOr<TreeMergeStats> merged = MergeRunsIntoTree(
-      *parts_.tree, StepPages(), between,
-      [this](std::shared_ptr<TreeSnapshot> next) { PublishTree(std::move(next)); });
-  if (stopped) return absl::OkStatus();
-  if (!merged.ok()) return merged.status();
-  RecordCheckpoint(NowMicros() - start_us, merged->pages_written);
-  run_merges_.fetch_add(1);
-  // The merge freed about the runs' pages: the runs written next take many checkpoints to
-  // fill them again, and until then they would only hold disk space.
-  return parts_.tree->ReleaseFreeSpace();
+  }
+  return absl::OkStatus();
+}
+
+bool DBImpl::RunsCallForMerge() const {
+  std::shared_ptr<TreeSnapshot> tree = parts_.tree->Current();
+  if (tree->runs().empty()) return false;
+  const auto tree_pages = static_cast<double>(MainTreePages(*parts_.tree, *tree));
+  const auto run_pages = static_cast<double>(RunPages(tree->runs()));
+  const auto replaced_pages =
+      static_cast<double>(ReplacedPages(tree->runs(), parts_.tree->page_size()));
+  return tree->runs().size() > options_.max_sorted_runs ||
+         run_pages >= options_.run_merge_ratio * tree_pages ||
+         (options_.run_overwrite_ratio > 0 &&
+          replaced_pages >= options_.run_overwrite_ratio * tree_pages);
 }
 
 uint64_t DBImpl::StepPages() const {

@@ -92,6 +92,9 @@ class DBImpl final : public DB, private WriteQueue::Applier {
   // Checkpoints the immutable memtable, then merges the sorted runs into the tree if they
   // have grown past the options' bounds.
   absl::Status CheckpointImmutable();
+  // Whether the published runs have grown past the options' bounds (count, pages, or the
+  // older versions they replace, against the tree's pages).
+  bool RunsCallForMerge() const;
   // Checkpoints the immutable memtable (if any): as a sorted run, or, while the tree is small
   // next to it, merged straight into the tree.
   absl::Status CheckpointWaitingImmutable();

@@ -17,6 +17,10 @@
 namespace ringkv {
 namespace {
 
+// What a leaf spends on an entry besides its key and value: the flags byte, the two length
+// varints (one byte each for the sizes that stay inline) and its slot.
+constexpr uint64_t kStoredEntryOverheadBytes = 3 + kSlotBytes;
+
 // A batch of changes copied out of the runs' pages (the version they were read from is
 // unpinned before the next batch, so the batch cannot point into its pages).
 class ChangeBatch {
@@ -120,7 +124,7 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
   const size_t payload = (*writer)->payload_size();
   auto filter = std::make_shared<RunFilter>(changes.size());
   bool has_overflow = false;
-  uint64_t sampled = 0, sampled_replacing = 0;
+  uint64_t sampled = 0, sampled_replacing = 0, sampled_replaced_bytes = 0;
   std::string older_value;
   for (const TreeChange& c : changes) {
     const uint64_t hash = RunFilter::Hash(c.key);
@@ -135,7 +139,10 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
       store.AbortCheckpoint();
       return older.status();
     }
-    if (*older != TreeLookup::kAbsent) ++sampled_replacing;
+    if (*older != TreeLookup::kAbsent) {
+      ++sampled_replacing;
+      sampled_replaced_bytes += kStoredEntryOverheadBytes + c.key.size() + older_value.size();
+    }
   }
   const std::string filter_bytes = filter->Encode();
   absl::StatusOr<uint64_t> filter_page = WriteOverflow(**writer, filter_bytes);
@@ -150,6 +157,8 @@ absl::StatusOr<uint64_t> PublishSortedRun(TreeStore& store, absl::Span<const Tre
   ref.run.has_overflow = has_overflow;
   ref.run.entries = changes.size();
   ref.run.replaced = sampled == 0 ? 0 : changes.size() * sampled_replacing / sampled;
+  ref.run.replaced_bytes =
+      ref.run.replaced == 0 ? 0 : changes.size() * sampled_replaced_bytes / sampled;
   ref.run.pages = built->pages_written + OverflowChainPages(payload, filter_bytes.size());
   ref.run.id = base->runs().empty() ? 1 : base->runs().front().run.id + 1;
   ref.filter = std::move(filter);

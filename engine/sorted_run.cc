@@ -14,7 +14,8 @@ namespace {
 // What the decoder refuses, the encoder asserts.
 bool RunIsWellFormed(const SortedRun& r) {
   return r.filter != kNoPage && r.filter_bytes >= kRunFilterHeaderBytes && r.pages >= 1 &&
-         (r.root == kNoPage) == (r.entries == 0) && r.replaced <= r.entries;
+         (r.root == kNoPage) == (r.entries == 0) && r.replaced <= r.entries &&
+         (r.replaced == 0) == (r.replaced_bytes == 0);
 }
 
 // The overflow chains of a node's entries (a leaf's keys and values, an internal node's
@@ -78,6 +79,7 @@ std::string EncodeRunCatalog(const std::vector<SortedRun>& runs) {
     PutFixed64(&out, r.pages);
     PutFixed64(&out, r.id);
     PutFixed64(&out, r.replaced);
+    PutFixed64(&out, r.replaced_bytes);
     RINGKV_CHECK(r.merged_below.size() <= kMaxRunBoundBytes);
     PutFixed32(&out, static_cast<uint32_t>(r.merged_below.size()));
     out.append(r.merged_below);
@@ -91,15 +93,11 @@ uint64_t RunPages(const std::vector<SortedRunRef>& runs) {
   return pages;
 }
 
-uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs) {
-  uint64_t pages = 0;
-  for (const SortedRunRef& r : runs) {
-    if (r.run.entries == 0) continue;
-    pages += static_cast<uint64_t>(static_cast<double>(r.run.pages) *
-                                   static_cast<double>(r.run.replaced) /
-                                   static_cast<double>(r.run.entries));
-  }
-  return pages;
+uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs, uint64_t page_size) {
+  RINGKV_CHECK(page_size > 0);
+  uint64_t bytes = 0;
+  for (const SortedRunRef& r : runs) bytes += r.run.replaced_bytes;
+  return bytes / page_size;
 }
 
 uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i) {
@@ -150,6 +148,7 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view b, uint
     r.pages = DecodeFixed64(p + 32);
     r.id = DecodeFixed64(p + 40);
     r.replaced = DecodeFixed64(p + 48);
+    r.replaced_bytes = DecodeFixed64(p + 56);
     const uint32_t bound = DecodeFixed32(p + kRunRecordBytes);
     if (bound > kMaxRunBoundBytes ||
         b.size() - off - kRunRecordBytes - kRunBoundLengthBytes < bound) {

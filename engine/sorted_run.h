@@ -29,6 +29,9 @@ struct SortedRun {
   // tree or an older run holds: estimated when the run is written, from a sample of its keys.
   // Until a merge, both versions take space.
   uint64_t replaced = 0;
+  // About how many bytes those older versions take (entries and slots, as a node stores them,
+  // or their overflow chains): a tombstone is small, the version it deletes may not be.
+  uint64_t replaced_bytes = 0;
   // Set while a merge into the tree is under way: keys below it are in the tree already, and
   // the leaves holding only such keys are freed (readers must not look below it).
   std::string merged_below;
@@ -51,9 +54,9 @@ absl::StatusOr<std::vector<SortedRun>> DecodeRunCatalog(std::string_view bytes,
                                                         uint64_t* damaged_at = nullptr);
 // Pages in use by `runs`.
 uint64_t RunPages(const std::vector<SortedRunRef>& runs);
-// About how many pages of older versions `runs` make obsolete: each run's pages in proportion to
-// the entries it replaces. The space a merge of the runs would give back.
-uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs);
+// About how many pages of `page_size` the older versions that `runs` replace take: the space a
+// merge of the runs would give back.
+uint64_t ReplacedPages(const std::vector<SortedRunRef>& runs, uint64_t page_size);
 // The offset in the catalog of run i's record.
 uint64_t RunRecordOffset(const std::vector<SortedRun>& runs, size_t i);
 

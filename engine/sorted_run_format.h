@@ -9,13 +9,14 @@
 
 namespace ringkv {
 
-// Version 2 added `replaced` to each record.
-inline constexpr uint32_t kRunCatalogVersion = 2;
+// Version 2 added `replaced` to each record, version 3 `replaced_bytes`.
+inline constexpr uint32_t kRunCatalogVersion = 3;
 // Catalog: version u32, run count u32, then one record per run, newest first.
 inline constexpr size_t kRunCatalogHeaderBytes = 8;
 // Record: root u64, filter u64 (first page of its chain), filter bytes u32, flags u32,
-// entries u64, pages u64, id u64, replaced u64, then merged_below's length u32 and bytes.
-inline constexpr size_t kRunRecordBytes = 56;  // the fixed part
+// entries u64, pages u64, id u64, replaced u64, replaced_bytes u64, then merged_below's length
+// u32 and bytes.
+inline constexpr size_t kRunRecordBytes = 64;  // the fixed part
 inline constexpr size_t kRunBoundLengthBytes = 4;
 inline constexpr uint32_t kRunHasOverflow = 1;  // flag: some entry has an overflow chain
 // More runs than this is a damaged catalog (the engine merges long before).
@@ -28,7 +29,7 @@ inline constexpr uint32_t kRunFilterProbes = 6;
 inline constexpr uint32_t kRunFilterBitsPerKey = 10;
 inline constexpr size_t kRunFilterBlockBytes = 64;
 
-static_assert(kRunRecordBytes == 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8);
+static_assert(kRunRecordBytes == 8 + 8 + 4 + 4 + 8 + 8 + 8 + 8 + 8);
 // A run's `replaced` is estimated from the keys whose filter hash has these bits all zero (one
 // key in 64): the checkpoint looks each of them up in what was published before the run.
 inline constexpr uint64_t kRunReplacedSampleMask = 63;

@@ -67,7 +67,8 @@ struct Options {
   // space overwrites cost (the file holds about 1 + this times the tree); each merge of
   // overwrites rewrites the tree for this fraction of it in new versions, so a lower value
   // costs about 1/value bytes of tree writes per byte overwritten. Inserts of new keys replace
-  // nothing and merge by run_merge_ratio alone. 0: by run_merge_ratio alone. From 0 to 4.
+  // nothing and merge by run_merge_ratio alone. Deletions count the bytes of what they delete,
+  // so deleting keys gives their space back. 0: by run_merge_ratio alone. From 0 to 4.
   double run_overwrite_ratio = 0.35;
   // Runs are merged into the tree also when there are more than this many (1 to 256).
   uint32_t max_sorted_runs = 16;

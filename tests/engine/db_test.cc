@@ -405,6 +405,75 @@ TEST_P(DbTest, SteppedCheckpointsOfOverwritesReusePagesAndKeepEveryKey) {
   }
 }
 
+// Waits until no checkpoint or merge of runs is under way (what the test looks at next is what
+// they left), or fails the test after a minute.
+void AwaitBackgroundWork(DB& db) {
+  for (int i = 0; i < 60000; ++i) {
+    auto running = db.GetProperty("ringkv.checkpoint.running");
+    ASSERT_TRUE(running.ok()) << running.status();
+    if (*running == "0") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  FAIL() << "a checkpoint still runs after a minute";
+}
+
+// A tree many memtables large (so checkpoints write sorted runs), then half its keys deleted
+// and a checkpoint: as many new keys inserted after it fit in the pages the deletions freed,
+// so the page file ends about as large as it was before the deletions, not half again larger.
+TEST_P(DbTest, DeletingHalfTheKeysLetsTheNextInsertsReuseTheirPages) {
+  Options o = SmallOptions(GetParam());
+  o.checkpoint_step_bytes = 16 << 10;
+  const auto page_count = [](DB& db) {
+    auto p = db.GetProperty("ringkv.pages.count");
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? std::stoull(*p) : 0;
+  };
+  constexpr int kKeys = 6000;
+  Model model;
+  // Puts prefix + i for every i below kKeys with i % every == 0, in a scattered order, then
+  // checkpoints and waits for what the checkpoint started.
+  const auto put = [&model](DB& db, const std::string& prefix, int every) {
+    WriteBatch b;
+    for (int n = 0; n < kKeys; ++n) {
+      const int i = (n * 7919) % kKeys;
+      if (i % every != 0) continue;
+      const std::string k = absl::StrFormat("%s%06d", prefix, i);
+      const std::string v(80 + i % 40, static_cast<char>('a' + i % 26));
+      b.Put(k, v);
+      model[k] = v;
+      if (b.Count() == 200) {
+        ASSERT_TRUE(db.Write(WriteOptions{.sync = false}, b).ok());
+        b.Clear();
+      }
+    }
+    ASSERT_TRUE(db.Write(WriteOptions{.sync = false}, b).ok());
+    ASSERT_TRUE(db.Checkpoint().ok());
+    AwaitBackgroundWork(db);
+  };
+  auto db = DB::Open(o, path());
+  ASSERT_TRUE(db.ok()) << db.status();
+  put(**db, "a", 1);
+  const uint64_t full = page_count(**db);
+  WriteBatch deletes;
+  for (int i = 0; i < kKeys; i += 2) {
+    deletes.Delete(absl::StrFormat("a%06d", i));
+    model.erase(absl::StrFormat("a%06d", i));
+  }
+  ASSERT_TRUE((*db)->Write(WriteOptions{.sync = false}, deletes).ok());
+  ASSERT_TRUE((*db)->Checkpoint().ok());
+  AwaitBackgroundWork(**db);
+  // The deletions were merged: the tree gave their pages back.
+  auto runs = (*db)->GetProperty("ringkv.runs.count");
+  ASSERT_TRUE(runs.ok());
+  EXPECT_EQ(*runs, "0");
+  put(**db, "b", 2);
+  ExpectEqual(**db, model);
+  const uint64_t after = page_count(**db);
+  EXPECT_LE(after, full + full / 8) << "before the deletions " << full << " pages";
+  auto report = (*db)->VerifyIntegrity();
+  EXPECT_TRUE(report.ok()) << report.status();
+}
+
 // A child writes with sync=true and reports each acknowledged key; the parent kills it at a
 // random moment and must find every reported key after reopening.
 TEST_P(DbTest, SigkilledWriterLosesNoAcknowledgedKey) {

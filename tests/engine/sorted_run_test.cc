@@ -41,6 +41,7 @@ SortedRun SampleRun(uint64_t id, std::string bound = "") {
   r.pages = 30 + id;
   r.id = id;
   r.replaced = 300 * id;
+  r.replaced_bytes = 40000 * id + 7;
   r.merged_below = std::move(bound);
   return r;
 }
@@ -59,6 +60,7 @@ TEST(RunCatalogTest, DecodeReadsBackWhatEncodeWrote) {
     EXPECT_EQ((*d)[i].pages, runs[i].pages);
     EXPECT_EQ((*d)[i].id, runs[i].id);
     EXPECT_EQ((*d)[i].replaced, runs[i].replaced);
+    EXPECT_EQ((*d)[i].replaced_bytes, runs[i].replaced_bytes);
     EXPECT_EQ((*d)[i].merged_below, runs[i].merged_below);
   }
   // No catalog at all: a store that never wrote a run.
@@ -88,10 +90,14 @@ TEST(RunCatalogTest, DecodeRefusesDamage) {
   std::string too_many = good;
   too_many[kRunCatalogHeaderBytes + 48 + 2] = 1;  // replaced += 2^16 > 7000 entries
   EXPECT_THAT(std::string(error(too_many).message()), HasSubstr("run 0"));
-  // A catalog of the version before `replaced` names both versions.
+  // Replaced entries take bytes, and no entries none.
+  std::string no_bytes = good;
+  std::fill_n(no_bytes.begin() + kRunCatalogHeaderBytes + 56, 8, '\0');
+  EXPECT_THAT(std::string(error(no_bytes).message()), HasSubstr("run 0"));
+  // A catalog of the version before `replaced_bytes` names both versions.
   std::string old = good;
-  old[0] = 1;
-  EXPECT_THAT(std::string(error(old).message()), HasSubstr("version 1; this ringkv reads 2"));
+  old[0] = 2;
+  EXPECT_THAT(std::string(error(old).message()), HasSubstr("version 2; this ringkv reads 3"));
 }
 
 TEST(RunFilterTest, HoldsEveryKeyAddedAndFewOthers) {
@@ -236,7 +242,7 @@ TEST_F(SortedRunMergeTest, RunsAnswerFirstAndAMergeGivesTheirPagesBackBatchByBat
 }
 
 // What a merge would give back: a run counts the entries that replace a version in the tree or
-// an older run (a tombstone too), from a sample of its keys.
+// an older run (a tombstone too), and the bytes those versions take, from a sample of its keys.
 TEST_F(SortedRunMergeTest, ARunEstimatesHowManyOfItsKeysReplaceOlderVersions) {
   const auto keys = [](int from, int to, bool deleted) {
     Batch b;
@@ -263,12 +269,22 @@ TEST_F(SortedRunMergeTest, ARunEstimatesHowManyOfItsKeysReplaceOlderVersions) {
   EXPECT_LT(half.replaced, 5000u);
   // Keys only an older run holds, and tombstones, replace too.
   EXPECT_EQ(publish(keys(30000, 34000, true), 50).replaced, 4000u);
-  // Replaced pages follow each run's share.
+  // The replaced versions' bytes: 8000, about 4000 and 4000 entries of 9-byte keys with
+  // 60-byte values, each with its few bytes of header and slot; nothing for new keys.
   const std::shared_ptr<TreeSnapshot> v = store_.Current();
-  const uint64_t replaced_pages = ReplacedPages(v->runs());
-  const uint64_t whole = v->runs()[0].run.pages + v->runs()[3].run.pages;  // all replacing
-  EXPECT_GE(replaced_pages, whole + v->runs()[1].run.pages / 4);
-  EXPECT_LE(replaced_pages, whole + v->runs()[1].run.pages * 3 / 4);
+  const auto& runs = v->runs();  // newest first
+  const uint64_t entry = 9 + 60;
+  EXPECT_EQ(runs[2].run.replaced_bytes, 0u);
+  EXPECT_GE(runs[3].run.replaced_bytes, 8000 * entry);
+  EXPECT_LE(runs[3].run.replaced_bytes, 8000 * (entry + 16));
+  EXPECT_GE(runs[1].run.replaced_bytes, 3000 * entry);
+  EXPECT_LE(runs[1].run.replaced_bytes, 5000 * (entry + 16));
+  // A run of tombstones deletes versions far larger than itself: those are what it gives back.
+  EXPECT_GE(runs[0].run.replaced_bytes, 4000 * entry);
+  EXPECT_GT(runs[0].run.replaced_bytes, runs[0].run.pages * store_.page_size());
+  uint64_t bytes = 0;
+  for (const SortedRunRef& r : runs) bytes += r.run.replaced_bytes;
+  EXPECT_EQ(ReplacedPages(runs, store_.page_size()), bytes / store_.page_size());
 }
 
 TEST_F(SortedRunMergeTest, AMergeStoppedBetweenBatchesIsFinishedByTheNext) {
