@@ -92,6 +92,10 @@ Wal::~Wal() {
 }
 
 absl::Status Wal::Replay(uint64_t from, RecordFn fn) {
+  {
+    absl::MutexLock lock(&mu_);
+    needed_from_ = from;
+  }
   absl::StatusOr<ReplayResult> r = ReplayLog(io_, files_, from, fn);
   if (!r.ok()) return r.status();
   absl::Status s = SyncReplayed(from, r->end_lsn);
@@ -264,6 +268,10 @@ absl::StatusOr<Wal::Range> Wal::Append(std::string_view record) {
     return absl::FailedPreconditionError("WAL: Replay must run before the first Append");
   }
   if (!failed_.ok()) return failed_;
+  if (sealed_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("WAL in ", files_.dir(), ": sealed for closing, no appends after Seal"));
+  }
   Range range;
   bool first = true;
   do {
@@ -563,13 +571,38 @@ absl::Status Wal::SealLocked() {
 }
 
 absl::Status Wal::Seal() {
+  uint64_t keep_through = 0;
+  std::vector<io::FileSlot> ahead;  // open segments past the end, closed before removal
   {
     absl::MutexLock append_lock(&append_mu_);
     absl::Status s = SealLocked();
     if (!s.ok()) return s;
+    absl::MutexLock lock(&mu_);
+    if (!ready_) return absl::OkStatus();
+    sealed_ = true;
+    // The allocator may be making a segment ahead; once it is done nothing asks for another.
+    while (ready_segment_ < wanted_segment_ && allocator_error_.ok()) cv_.Wait(&mu_);
+    keep_through = next_lsn_ / data_bytes_;
+    // Replay finds the segment holding needed_from_ missing unless the LSN starts it.
+    const bool loss_of_last_is_told =
+        needed_from_ / data_bytes_ == keep_through && needed_from_ % data_bytes_ != 0;
+    if (!loss_of_last_is_told) ++keep_through;  // keep the one ahead of the end, if made
+    for (auto it = open_.upper_bound(keep_through); it != open_.end(); it = open_.erase(it)) {
+      ahead.push_back(std::move(it->second));
+    }
+    ready_segment_ = wanted_segment_ = std::min(ready_segment_, keep_through + 1);
   }
-  // Closed, the log needs no spare segments: they are space on disk and nothing else. Outside
-  // the log's locks: the segment files' lock is taken before them elsewhere.
+  ahead.clear();
+  // Closed, the log needs no spare segments nor ones made ahead of its end: they are space on
+  // disk and nothing else (a crash that undoes a removal leaves a spare, as before the seal).
+  // Outside the log's locks: the segment files' lock is taken before them elsewhere.
+  std::vector<uint64_t> present;
+  std::vector<std::string> retired;
+  if (absl::Status s = files_.List(&present, &retired); !s.ok()) return s;
+  for (uint64_t n : present) {
+    if (n <= keep_through) continue;
+    if (absl::Status s = files_.Retire(n); !s.ok()) return s;
+  }
   return files_.RemoveRetired();
 }
 
@@ -583,6 +616,10 @@ absl::Status Wal::DropBelow(uint64_t lsn) {
     absl::MutexLock lock(&mu_);
     // A segment still holding records that are not durable is never retired.
     current = std::min(next_lsn_, durable_lsn_.load(std::memory_order_relaxed)) / data_bytes_;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    needed_from_ = std::max(needed_from_, lsn);
   }
   for (uint64_t n : present) {
     if ((n + 1) * data_bytes_ > lsn || n >= current) break;

@@ -81,7 +81,10 @@ class Wal {
   absl::Status Flush();
   // Flushes, then appends and makes durable an end mark vouching that every record before it
   // was durable, so damage to the last records is told from a torn write. For a clean close:
-  // appends after it are allowed but not expected. Then removes the spare (retired) segments.
+  // Append fails after it. Then removes the spare (retired) segments, and those made ahead of
+  // the end (they hold no records; the next open makes them again) where a lost last segment
+  // is told otherwise: the oldest LSN still needed (Replay's start, DropBelow's bound) lies
+  // inside it. Else one stays, so a deleted last segment is a gap, not a shorter log.
   absl::Status Seal();
   // `hook` runs where a thread has time to spare while a write is in flight: right after it
   // woke durable writers (WaitDurable or WaitDurableAsync), and on a writer that reaps its own
@@ -175,6 +178,8 @@ class Wal {
   absl::CondVar cv_;        // start and close: a segment became ready, the last write landed
   absl::CondVar alloc_cv_;  // the allocator thread: a segment is wanted, or stopping
   bool ready_ ABSL_GUARDED_BY(mu_) = false;  // Replay ran
+  bool sealed_ ABSL_GUARDED_BY(mu_) = false;  // Seal ran: no more appends
+  uint64_t needed_from_ ABSL_GUARDED_BY(mu_) = 0;  // Replay's start, raised by DropBelow
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<io::BufferPool> pool_;
   io::IoBuffer buf_;                                // the log buffer

@@ -2,6 +2,7 @@
 // (include/ringkv/db.h): one still alive when the DB closes stops the program with a message
 // naming what is left, instead of reading freed memory; readers deleted in time leave a clean
 // Close; after Close, new readers and every other call fail with a status instead of crashing.
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,15 @@ TEST_F(DbLifetimeTest, CloseCheckpointsAMemtablePastAQuarterOfItsBudget) {
       }
       ASSERT_EQ(memtable(*db, "entries"), static_cast<uint64_t>(written));
       ASSERT_TRUE(db->Close().ok());
+    }
+    // Checkpointed, the closed log needs only the segment its end is in: no spare segments,
+    // none made ahead (they are disk space and nothing else).
+    if (fill * 4 >= (64u << 10)) {
+      int segments = 0;
+      for (const auto& e : std::filesystem::directory_iterator(dir_.Join(name) + "/wal")) {
+        segments += e.path().extension() == ".log";
+      }
+      EXPECT_EQ(segments, 1);
     }
     std::unique_ptr<DB> db = Open(name);
     ASSERT_NE(db, nullptr);

@@ -328,13 +328,15 @@ TEST_P(WalTest, RecycledSegmentsNeverReplayStaleRecords) {
 // Spare segments are kept for recycling while the log runs, and removed by the seal of a clean
 // close: a closed database holds only the segments with records.
 TEST_P(WalTest, ASealedLogKeepsNoSpareSegments) {
-  const auto spares = [&] {
+  const auto count = [&](bool retired) {
     int n = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir())) {
-      n += e.path().filename().string().rfind("retired-", 0) == 0;
+      n += (e.path().filename().string().rfind("retired-", 0) == 0) == retired;
     }
     return n;
   };
+  const auto spares = [&] { return count(true); };
+  const auto segments = [&] { return count(false); };
   uint64_t from;
   {
     auto w = OpenWal(*io_);
@@ -345,8 +347,13 @@ TEST_P(WalTest, ASealedLogKeepsNoSpareSegments) {
     EXPECT_GT(spares(), 0);
     from = w->next_lsn();
     ASSERT_TRUE(w->Append(Payload(7, 100)).ok());
+    // The segment in use and the one made ahead of it.
+    EXPECT_EQ(segments(), 2);
     ASSERT_TRUE(w->Seal().ok());
     EXPECT_EQ(spares(), 0);
+    EXPECT_EQ(segments(), 1);
+    const absl::StatusOr<Wal::Range> late = w->Append(Payload(9, 100));
+    EXPECT_TRUE(absl::IsFailedPrecondition(late.status())) << late.status();
   }
   // The records after the drop still replay, and the log goes on from there.
   std::vector<std::pair<uint64_t, std::string>> got;
@@ -356,6 +363,35 @@ TEST_P(WalTest, ASealedLogKeepsNoSpareSegments) {
   EXPECT_EQ(got[0].second, Payload(7, 100));
   ASSERT_TRUE(w->Append(Payload(8, 100)).ok());
   ASSERT_TRUE(w->Flush().ok());
+  // Appends go on past the segment the seal left alone: the next one is made again.
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(w->Append(Payload(i, 1500)).ok());
+  ASSERT_TRUE(w->Flush().ok());
+  w.reset();
+  got.clear();
+  w = OpenWal(*io_, 0, &got, from);
+  ASSERT_NE(w, nullptr);
+  ASSERT_EQ(got.size(), 302u);
+  EXPECT_EQ(got.back().second, Payload(299, 1500));
+}
+
+// When the records still needed start in an earlier segment, losing the last one would look
+// like a log that ends sooner: the seal keeps the segment made ahead of it, and the loss is a
+// gap replay refuses.
+TEST_P(WalTest, ASealedLogKeepsTheSegmentThatTellsItsLastOneWasLost) {
+  uint64_t last = 0;
+  {
+    auto w = OpenWal(*io_);
+    ASSERT_NE(w, nullptr);
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(w->Append(Payload(i, 1500)).ok());
+    last = w->next_lsn() / DataBytes(kSegment);
+    ASSERT_GT(last, 0u);
+    ASSERT_TRUE(w->Seal().ok());
+  }
+  ASSERT_TRUE(std::filesystem::exists(SegmentPath(last + 1)));
+  std::filesystem::remove(SegmentPath(last));
+  std::vector<std::pair<uint64_t, std::string>> got;
+  const absl::Status s = ReplayAll(&got);
+  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
 }
 
 // Damage in the middle of a log (more than a tear window of valid records after it) is
