@@ -571,6 +571,7 @@ absl::Status Wal::SealLocked() {
 }
 
 absl::Status Wal::Seal() {
+  bool replayed = false;
   uint64_t keep_through = 0;
   std::vector<io::FileSlot> ahead;  // open segments past the end, closed before removal
   {
@@ -578,19 +579,21 @@ absl::Status Wal::Seal() {
     absl::Status s = SealLocked();
     if (!s.ok()) return s;
     absl::MutexLock lock(&mu_);
-    if (!ready_) return absl::OkStatus();
-    sealed_ = true;
-    // The allocator may be making a segment ahead; once it is done nothing asks for another.
-    while (ready_segment_ < wanted_segment_ && allocator_error_.ok()) cv_.Wait(&mu_);
-    keep_through = next_lsn_ / data_bytes_;
-    // Replay finds the segment holding needed_from_ missing unless the LSN starts it.
-    const bool loss_of_last_is_told =
-        needed_from_ / data_bytes_ == keep_through && needed_from_ % data_bytes_ != 0;
-    if (!loss_of_last_is_told) ++keep_through;  // keep the one ahead of the end, if made
-    for (auto it = open_.upper_bound(keep_through); it != open_.end(); it = open_.erase(it)) {
-      ahead.push_back(std::move(it->second));
+    replayed = ready_;  // else no segment was made ahead, nor may one be removed
+    if (replayed) {
+      sealed_ = true;
+      // The allocator may be making a segment ahead; once it is done nothing asks for another.
+      while (ready_segment_ < wanted_segment_ && allocator_error_.ok()) cv_.Wait(&mu_);
+      keep_through = next_lsn_ / data_bytes_;
+      // Replay finds the segment holding needed_from_ missing unless the LSN starts it.
+      const bool loss_of_last_is_told =
+          needed_from_ / data_bytes_ == keep_through && needed_from_ % data_bytes_ != 0;
+      if (!loss_of_last_is_told) ++keep_through;  // keep the one ahead of the end, if made
+      for (auto it = open_.upper_bound(keep_through); it != open_.end(); it = open_.erase(it)) {
+        ahead.push_back(std::move(it->second));
+      }
+      ready_segment_ = wanted_segment_ = std::min(ready_segment_, keep_through + 1);
     }
-    ready_segment_ = wanted_segment_ = std::min(ready_segment_, keep_through + 1);
   }
   ahead.clear();
   // Closed, the log needs no spare segments nor ones made ahead of its end: they are space on
@@ -600,7 +603,7 @@ absl::Status Wal::Seal() {
   std::vector<std::string> retired;
   if (absl::Status s = files_.List(&present, &retired); !s.ok()) return s;
   for (uint64_t n : present) {
-    if (n <= keep_through) continue;
+    if (!replayed || n <= keep_through) continue;
     if (absl::Status s = files_.Retire(n); !s.ok()) return s;
   }
   return files_.RemoveRetired();
