@@ -160,6 +160,10 @@ PageStore::~PageStore() {
 
 std::shared_ptr<PageStore::PinnedPages> PageStore::Current() {
   absl::MutexLock lock(&mu_);
+  return PinLocked();
+}
+
+std::shared_ptr<PageStore::PinnedPages> PageStore::PinLocked() {
   RINGKV_CHECK(published_.root == kNoRoot || published_.root < published_.page_count);
   AdviseMappingLocked();
   ++pins_[published_.generation];
@@ -191,10 +195,14 @@ void PageStore::ReleaseUnpinnedLocked() {
 }
 
 absl::Status PageStore::Verify() {
+  // The version is pinned while it is read: a checkpoint meanwhile frees its pages, and
+  // unpinned they would be punched or rewritten under the reads.
   Manifest m;
+  std::shared_ptr<PinnedPages> pin;
   {
     absl::MutexLock lock(&mu_);
     m = published_;
+    pin = PinLocked();
   }
   std::set<uint64_t> free(m.free_pages.begin(), m.free_pages.end());
   if (free.size() != m.free_pages.size()) {

@@ -119,7 +119,8 @@ class PageStore {
   // cannot punch holes keeps them (OK); any other failure of the fallocate is returned.
   absl::Status ReleaseFreeSpace();
 
-  // Reads every page in use and checks it; DataLoss naming the first bad page and offset.
+  // Reads every page the published version uses (pinned meanwhile) and checks it; DataLoss
+  // naming the first bad page and offset.
   absl::Status Verify();
   PageStoreStats stats() const;
 
@@ -151,6 +152,7 @@ class PageStore {
   absl::StatusOr<std::vector<PageView>> FinishBatch(BatchRead& batch) const;
   void SubmitBatchAsync(std::shared_ptr<BatchRead> batch, PagesCallback done) const;
   // page_store.cc: pins of published versions.
+  std::shared_ptr<PinnedPages> PinLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Unpin(uint64_t generation);
   void ReleaseUnpinnedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Turns the mapping's readahead off once the published file outgrows the memory limit
