@@ -599,12 +599,14 @@ absl::Status Wal::Seal() {
   // Closed, the log needs no spare segments nor ones made ahead of its end: they are space on
   // disk and nothing else (a crash that undoes a removal leaves a spare, as before the seal).
   // Outside the log's locks: the segment files' lock is taken before them elsewhere.
-  std::vector<uint64_t> present;
-  std::vector<std::string> retired;
-  if (absl::Status s = files_.List(&present, &retired); !s.ok()) return s;
-  for (uint64_t n : present) {
-    if (!replayed || n <= keep_through) continue;
-    if (absl::Status s = files_.Retire(n); !s.ok()) return s;
+  if (replayed) {
+    std::vector<uint64_t> present;
+    std::vector<std::string> retired;
+    if (absl::Status s = files_.List(&present, &retired); !s.ok()) return s;
+    for (uint64_t n : present) {
+      if (n <= keep_through) continue;
+      if (absl::Status s = files_.Retire(n); !s.ok()) return s;
+    }
   }
   return files_.RemoveRetired();
 }
@@ -619,9 +621,6 @@ absl::Status Wal::DropBelow(uint64_t lsn) {
     absl::MutexLock lock(&mu_);
     // A segment still holding records that are not durable is never retired.
     current = std::min(next_lsn_, durable_lsn_.load(std::memory_order_relaxed)) / data_bytes_;
-  }
-  {
-    absl::MutexLock lock(&mu_);
     needed_from_ = std::max(needed_from_, lsn);
   }
   for (uint64_t n : present) {
