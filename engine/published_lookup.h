@@ -18,7 +18,6 @@ inline absl::StatusOr<TreeLookup> LookupPublished(TreeSnapshot& tree, std::strin
   const std::vector<SortedRunRef>& runs = tree.runs();
   if (!runs.empty()) {
     const uint64_t hash = RunFilter::Hash(key);
-    for (const SortedRunRef& r : runs) r.filter->Prefetch(hash);
     for (const SortedRunRef& r : runs) {
       if (!r.filter->MayContain(hash) || key < r.run.merged_below) continue;
       absl::StatusOr<TreeLookup> in_run = BTreeLookup(tree.pages(), r.run.root, key, value);

@@ -26,9 +26,6 @@ class RunFilter {
   static uint64_t Hash(std::string_view key);
   void Add(uint64_t hash);
   bool MayContain(uint64_t hash) const;
-  // Starts loading the line MayContain(hash) reads, so probes of several runs' filters overlap
-  // their cache misses instead of paying one after another.
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(Block(hash)); }
 
   // The stored form, and its decoder (DataLoss naming `where` if the bytes are not a filter of
   // this version).
