@@ -7,22 +7,28 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace ringkv::crash {
 namespace {
 
 using ::testing::HasSubstr;
 
-CrashOptions Quick(uint64_t seed, size_t states, PlantedBug bug = PlantedBug::kNone) {
-  CrashOptions o;
-  o.planted_bug = bug;
-  o.seed = seed;
-  o.states = states;
-  o.repro_file = "/var/tmp/ringkv-harness-test.repro";
-  return o;
-}
-
-class HarnessTest : public ::testing::Test {};
+// Scratch directories and repro files go to the test's own directory: the runs that catch a
+// planted bug keep theirs for a look, and removing the TempDir takes them with it.
+class HarnessTest : public ::testing::Test {
+ protected:
+  CrashOptions Quick(uint64_t seed, size_t states, PlantedBug bug = PlantedBug::kNone) const {
+    CrashOptions o;
+    o.planted_bug = bug;
+    o.seed = seed;
+    o.states = states;
+    o.work_dir = dir_.path();
+    o.repro_file = dir_.Join("harness-test.repro");
+    return o;
+  }
+  ::ringkv::testing::TempDir dir_;
+};
 
 TEST_F(HarnessTest, SimulatedPowerLossFindsNoViolationInRingkv) {
   for (uint64_t seed : {1, 2}) {
