@@ -140,7 +140,7 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     write_from_ = base;
     wanted_lsn_ = next;
     ready_segment_ = next / data_bytes_;
-    wanted_segment_ = ready_segment_ + (options_.preallocate ? 2 : 1);
+    wanted_segment_ = std::max(ready_segment_ + 1, SegmentsWanted(next));
     alloc_cv_.Signal();
     // Wait for the current segment to exist and be open.
     while (ready_segment_ <= next / data_bytes_ && allocator_error_.ok()) cv_.Wait(&mu_);
@@ -229,10 +229,20 @@ void Wal::AllocatorLoop() {
   }
 }
 
-absl::StatusOr<std::optional<io::FileId>> Wal::SegmentFor(uint64_t lsn) {
+uint64_t Wal::SegmentsWanted(uint64_t end) const {
+  const uint64_t last = end == 0 ? 0 : (end - 1) / data_bytes_;
+  // The segment ahead is made once the last one is a quarter full, not at open: zero-filling
+  // 64 MiB competes with the first writes for the ring and the CPU (docs/performance.md), and
+  // the remaining three quarters leave the allocator ample time.
+  const bool ahead = options_.preallocate && end - last * data_bytes_ >= data_bytes_ / 4;
+  return last + 1 + (ahead ? 1 : 0);
+}
+
+absl::StatusOr<std::optional<io::FileId>> Wal::SegmentFor(uint64_t lsn, uint64_t piece_end) {
   const uint64_t n = lsn / data_bytes_;
-  if (wanted_segment_ < n + 1 + (options_.preallocate ? 1 : 0)) {
-    wanted_segment_ = n + 1 + (options_.preallocate ? 1 : 0);
+  const uint64_t wanted = std::max(n + 1, SegmentsWanted(piece_end));
+  if (wanted_segment_ < wanted) {
+    wanted_segment_ = wanted;
     alloc_cv_.Signal();
   }
   if (!allocator_error_.ok()) return allocator_error_;
@@ -366,7 +376,7 @@ absl::StatusOr<std::optional<Wal::PreparedWrite>> Wal::PrepareWriteLocked() {
     const uint64_t n = lsn / data_bytes_;
     const uint64_t seg_end = (n + 1) * data_bytes_;
     const uint64_t piece_end = std::min(end, seg_end);
-    absl::StatusOr<std::optional<io::FileId>> file = SegmentFor(lsn);
+    absl::StatusOr<std::optional<io::FileId>> file = SegmentFor(lsn, piece_end);
     if (!file.ok()) {
       failed_ = file.status();
       return failed_;
@@ -582,13 +592,20 @@ absl::Status Wal::Seal() {
     replayed = ready_;  // else no segment was made ahead, nor may one be removed
     if (replayed) {
       sealed_ = true;
-      // The allocator may be making a segment ahead; once it is done nothing asks for another.
-      while (ready_segment_ < wanted_segment_ && allocator_error_.ok()) cv_.Wait(&mu_);
       keep_through = next_lsn_ / data_bytes_;
       // Replay finds the segment holding needed_from_ missing unless the LSN starts it.
       const bool loss_of_last_is_told =
           needed_from_ / data_bytes_ == keep_through && needed_from_ % data_bytes_ != 0;
-      if (!loss_of_last_is_told) ++keep_through;  // keep the one ahead of the end, if made
+      if (!loss_of_last_is_told) {
+        ++keep_through;  // keep the one ahead of the end: it is made now if it was not yet
+        if (options_.preallocate && wanted_segment_ < keep_through + 1) {
+          wanted_segment_ = keep_through + 1;
+          alloc_cv_.Signal();
+        }
+      }
+      // The allocator may be making a segment ahead; once it is done nothing asks for another.
+      // (If it fails, e.g. the disk is full, the close goes on: the log is sealed already.)
+      while (ready_segment_ < wanted_segment_ && allocator_error_.ok()) cv_.Wait(&mu_);
       for (auto it = open_.upper_bound(keep_through); it != open_.end(); it = open_.erase(it)) {
         ahead.push_back(std::move(it->second));
       }

@@ -31,7 +31,7 @@ namespace ringkv::wal {
 
 struct WalOptions {
   uint64_t segment_bytes = 64ull << 20;  // multiple of 4096, at least 64 KiB
-  // Create the next segment in the background while the current one fills.
+  // Create the next segment in the background once the current one is a quarter full.
   bool preallocate = true;
   // Group-commit writes in flight at once (1 to 64). More keeps a slow device's queue full, but
   // each write costs CPU (submission, flush, completion): on a 2-vCPU VM one write in flight
@@ -160,9 +160,12 @@ class Wal {
   // Writes `h` and `payload` as a fragment at next_lsn_ and advances it.
   void PutFragmentLocked(FragmentHeader h, std::string_view payload)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The open segment holding `lsn`, or nullopt after asking the allocator for it.
-  absl::StatusOr<std::optional<io::FileId>> SegmentFor(uint64_t lsn)
+  // The open segment holding `lsn`, or nullopt after asking the allocator for it (and for
+  // the one ahead of `piece_end`, the end of the write, once SegmentsWanted says so).
+  absl::StatusOr<std::optional<io::FileId>> SegmentFor(uint64_t lsn, uint64_t piece_end)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How many segments (from 0) should exist once the log reaches `end`.
+  uint64_t SegmentsWanted(uint64_t end) const;
   void AllocatorLoop();
 
   io::IoBackend& io_;

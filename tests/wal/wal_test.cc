@@ -381,21 +381,29 @@ TEST_P(WalTest, ASealedLogKeepsNoSpareSegments) {
 // When the records still needed start in an earlier segment, losing the last one would look
 // like a log that ends sooner: the seal keeps the segment made ahead of it, and the loss is a
 // gap replay refuses.
+// That holds too when the last segment has so few records that the one ahead was not made yet.
 TEST_P(WalTest, ASealedLogKeepsTheSegmentThatTellsItsLastOneWasLost) {
-  uint64_t last = 0;
-  {
-    auto w = OpenWal(*io_);
-    ASSERT_NE(w, nullptr);
-    for (int i = 0; i < 300; ++i) ASSERT_TRUE(w->Append(Payload(i, 1500)).ok());
-    last = w->next_lsn() / DataBytes(kSegment);
-    ASSERT_GT(last, 0u);
-    ASSERT_TRUE(w->Seal().ok());
+  const uint64_t data_bytes = DataBytes(kSegment);
+  for (const uint64_t fill : {data_bytes / 2, data_bytes / 16}) {
+    SCOPED_TRACE(fill);
+    std::filesystem::remove_all(dir());
+    uint64_t last = 0;
+    {
+      auto w = OpenWal(*io_);
+      ASSERT_NE(w, nullptr);
+      for (int i = 0; w->next_lsn() < data_bytes + fill; ++i) {
+        ASSERT_TRUE(w->Append(Payload(i, 1500)).ok());
+      }
+      last = w->next_lsn() / data_bytes;
+      ASSERT_EQ(last, 1u);
+      ASSERT_TRUE(w->Seal().ok());
+    }
+    ASSERT_TRUE(std::filesystem::exists(SegmentPath(last + 1)));
+    std::filesystem::remove(SegmentPath(last));
+    std::vector<std::pair<uint64_t, std::string>> got;
+    const absl::Status s = ReplayAll(&got);
+    EXPECT_TRUE(absl::IsDataLoss(s)) << s;
   }
-  ASSERT_TRUE(std::filesystem::exists(SegmentPath(last + 1)));
-  std::filesystem::remove(SegmentPath(last));
-  std::vector<std::pair<uint64_t, std::string>> got;
-  const absl::Status s = ReplayAll(&got);
-  EXPECT_TRUE(absl::IsDataLoss(s)) << s;
 }
 
 // Damage in the middle of a log (more than a tear window of valid records after it) is
