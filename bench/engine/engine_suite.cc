@@ -189,7 +189,15 @@ absl::StatusOr<Report> RunEngineSuite(const EngineSuiteConfig& config, Progress&
     if (config.compare_goals) report.goals.push_back(Summarize(goal, report.runs, device));
   }
   CheckMachine(&report);
-  CheckEngineRuns(device.p50_us, &report);
+  // A commit is suspect only if it beats every measurement of the device: one second of writes
+  // can land in a slow spell of a shared device, and the median of such seconds with it.
+  double fastest_device_p50_us = 0;
+  for (const RunFigures& d : device_reps) {
+    if (d.ops > 0 && (fastest_device_p50_us == 0 || d.p50_us < fastest_device_p50_us)) {
+      fastest_device_p50_us = d.p50_us;
+    }
+  }
+  CheckEngineRuns(fastest_device_p50_us, &report);
   report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return report;
 }

@@ -28,8 +28,9 @@ constexpr uint64_t kSmallBlockBytes = 16384;
 // each run's warnings and to report->warnings.
 void CheckDeviceRuns(const std::map<uint64_t, double>& buffered_p50_us, Report* report);
 
-// Engine runs: sync commits faster than the device's own durable write (`raw_p50_us`, 0 when
-// not measured), too few ops, repetitions that disagree.
+// Engine runs: sync commits faster than the device's own durable write (`raw_p50_us`: the
+// fastest p50 of the device measurements, 0 when not measured), too few ops, repetitions that
+// disagree.
 void CheckEngineRuns(double raw_p50_us, Report* report);
 
 // Machine-level notes: a device that reports a write-through cache (the kernel then sends no
