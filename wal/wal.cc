@@ -140,7 +140,8 @@ absl::Status Wal::StartAppending(const ReplayResult& replay) {
     write_from_ = base;
     wanted_lsn_ = next;
     ready_segment_ = next / data_bytes_;
-    wanted_segment_ = std::max(ready_segment_ + 1, SegmentsWanted(next));
+    wanted_segment_ = SegmentsWanted(next);
+    RINGKV_DCHECK(wanted_segment_ > ready_segment_);  // at least the one holding `next`
     alloc_cv_.Signal();
     // Wait for the current segment to exist and be open.
     while (ready_segment_ <= next / data_bytes_ && allocator_error_.ok()) cv_.Wait(&mu_);
@@ -238,13 +239,17 @@ uint64_t Wal::SegmentsWanted(uint64_t end) const {
   return last + 1 + (ahead ? 1 : 0);
 }
 
-absl::StatusOr<std::optional<io::FileId>> Wal::SegmentFor(uint64_t lsn, uint64_t piece_end) {
-  const uint64_t n = lsn / data_bytes_;
-  const uint64_t wanted = std::max(n + 1, SegmentsWanted(piece_end));
-  if (wanted_segment_ < wanted) {
-    wanted_segment_ = wanted;
+void Wal::WantSegmentsLocked(uint64_t count) {
+  if (wanted_segment_ < count) {
+    wanted_segment_ = count;
     alloc_cv_.Signal();
   }
+}
+
+absl::StatusOr<std::optional<io::FileId>> Wal::SegmentFor(uint64_t lsn, uint64_t piece_end) {
+  const uint64_t n = lsn / data_bytes_;
+  RINGKV_DCHECK(lsn < piece_end && (piece_end - 1) / data_bytes_ == n);
+  WantSegmentsLocked(SegmentsWanted(piece_end));  // n + 1, or n + 2 with the one ahead
   if (!allocator_error_.ok()) return allocator_error_;
   auto it = open_.find(n);
   if (it != open_.end()) return std::optional<io::FileId>(it->second.id());
@@ -598,10 +603,7 @@ absl::Status Wal::Seal() {
           needed_from_ / data_bytes_ == keep_through && needed_from_ % data_bytes_ != 0;
       if (!loss_of_last_is_told) {
         ++keep_through;  // keep the one ahead of the end: it is made now if it was not yet
-        if (options_.preallocate && wanted_segment_ < keep_through + 1) {
-          wanted_segment_ = keep_through + 1;
-          alloc_cv_.Signal();
-        }
+        if (options_.preallocate) WantSegmentsLocked(keep_through + 1);
       }
       // The allocator may be making a segment ahead; once it is done nothing asks for another.
       // (If it fails, e.g. the disk is full, the close goes on: the log is sealed already.)

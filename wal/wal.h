@@ -164,8 +164,11 @@ class Wal {
   // the one ahead of `piece_end`, the end of the write, once SegmentsWanted says so).
   absl::StatusOr<std::optional<io::FileId>> SegmentFor(uint64_t lsn, uint64_t piece_end)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // How many segments (from 0) should exist once the log reaches `end`.
+  // How many segments (from 0) should exist once the log reaches `end`: always the one
+  // holding `end`, and the one after it once SegmentsWanted's threshold is passed.
   uint64_t SegmentsWanted(uint64_t end) const;
+  // Asks the allocator for segments up to `count` (from 0) if it was not asked already.
+  void WantSegmentsLocked(uint64_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AllocatorLoop();
 
   io::IoBackend& io_;

@@ -94,7 +94,8 @@ void CheckEngineRuns(double raw_p50_us, Report* report) {
     if (sync_commits && run.threads == 1 && raw_p50_us > 0 && run.median.p50_us < 0.9 * raw_p50_us) {
       Warn(run, report,
            absl::StrFormat("sync commit p50 %.1f us is below the device's own durable 4 KiB "
-                           "write (%.1f us, its fastest measurement): %s is not waiting for stable media per commit",
+                           "write (%.1f us, its fastest measurement): %s is not waiting for "
+                           "stable media per commit",
                            run.median.p50_us, raw_p50_us, run.store));
     }
   }
